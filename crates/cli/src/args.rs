@@ -1,0 +1,111 @@
+//! What the user typed: the clap definitions. Resolved into settings in `main.rs`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "duanka",
+    version,
+    about = "断卡 duanka: find every link of a phone-fraud supply chain in operator, platform and police data",
+    after_help = "Exit codes: 0 success, 1 internal error, 2 usage error, 3 unreadable input, 4 too many rejected rows.\n\
+                  Environment: DUANKA_TZ (zone for local times), DUANKA_THREADS (worker threads)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read a dataset and report, per table: files, rows read / accepted / rejected with
+    /// the top reasons, time span and distinct keys.
+    #[command(
+        after_help = "Examples:\n  duanka inspect examples/tiny\n  duanka inspect examples/tiny --format json\n  duanka inspect data/ --reference ref/ --rejects rejects.csv --max-reject-share 0.05"
+    )]
+    Inspect {
+        /// Dataset folder (tables as NAME.csv / NAME.ndjson / NAME.parquet or NAME/ folders).
+        dataset: PathBuf,
+        #[command(flatten)]
+        read: ReadArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+    },
+    /// Write the normalised dataset as Parquet (one file per table, sorted by its main
+    /// key) so that later runs skip parsing.
+    #[command(
+        after_help = "Examples:\n  duanka convert examples/tiny --to /tmp/tiny.parquet\n  duanka inspect /tmp/tiny.parquet"
+    )]
+    Convert {
+        dataset: PathBuf,
+        /// Output folder (created if missing).
+        #[arg(long)]
+        to: PathBuf,
+        #[command(flatten)]
+        read: ReadArgs,
+    },
+    /// Run ad-hoc SQL over the dataset's tables (DataFusion SQL plus duanka's functions:
+    /// msisdn_block, imei_luhn_ok, ip_country, segment_province, ...).
+    #[command(
+        after_help = "Examples:\n  duanka sql examples/tiny \"SELECT msisdn, count(*) AS n FROM sms GROUP BY msisdn ORDER BY n DESC LIMIT 5\"\n  duanka sql examples/tiny \"SELECT imei, imei_luhn_ok(imei) FROM attach\" --format csv\n  duanka sql data/ --reference ref/ \"SELECT dst_ip, ip_country(dst_ip) FROM flows\" --format json"
+    )]
+    Sql {
+        dataset: PathBuf,
+        /// The SQL statement.
+        query: String,
+        #[command(flatten)]
+        read: ReadArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = SqlFormat::Table)]
+        format: SqlFormat,
+    },
+}
+
+/// How to read a dataset; shared by every command that reads one.
+#[derive(Debug, Clone, Args)]
+pub struct ReadArgs {
+    /// Folder with public reference files (libphonenumber *geocoding*.txt and
+    /// *carrier*.txt, an Osmocom TAC CSV, per-country *.cidr files), used for the
+    /// segments / tac / geoip tables the dataset does not hold itself.
+    #[arg(long, value_name = "DIR")]
+    pub reference: Option<PathBuf>,
+    /// IANA zone for times written without an offset.
+    #[arg(long, env = "DUANKA_TZ", default_value = "Asia/Shanghai")]
+    pub tz: String,
+    /// Write every rejected row (table, file, line, column, reason, value) to this CSV.
+    #[arg(long, value_name = "FILE")]
+    pub rejects: Option<PathBuf>,
+    /// Stop when more than this share of a table's rows is rejected (0.01 = 1 %).
+    #[arg(long, default_value_t = 0.01, value_parser = share)]
+    pub max_reject_share: f64,
+    /// Worker threads (default: all cores).
+    #[arg(long, env = "DUANKA_THREADS")]
+    pub threads: Option<usize>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+fn share(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
+    if (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err("must be between 0 and 1 (0.01 = 1 %)".into())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SqlFormat {
+    Table,
+    Csv,
+    Json,
+}

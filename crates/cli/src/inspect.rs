@@ -1,0 +1,225 @@
+//! `duanka inspect` and `duanka convert`.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use arrow::array::{Array, AsArray};
+use arrow::datatypes::{DataType, Int64Type, TimestampSecondType};
+use duanka_ingest::{Kind, Reject, TABLES, Table};
+use duanka_model::format_utc;
+use serde::Serialize;
+
+use crate::args::{ReadArgs, ReportFormat};
+use crate::{Failure, read};
+
+#[derive(Debug, Serialize)]
+struct Report {
+    dataset: String,
+    tables: Vec<TableSummary>,
+    /// Contract tables the dataset does not hold.
+    absent: Vec<&'static str>,
+    /// Files in the dataset folder that are not tables of the contract.
+    ignored: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct TableSummary {
+    table: &'static str,
+    files: Vec<duanka_ingest::FileReport>,
+    read: u64,
+    accepted: u64,
+    rejected: u64,
+    top_reasons: Vec<Reason>,
+    /// The first rejected rows of each file (all with --rejects).
+    rejects: Vec<Reject>,
+    time_span: Option<TimeSpan>,
+    distinct: Option<Distinct>,
+}
+
+#[derive(Debug, Serialize)]
+struct Reason {
+    column: String,
+    reason: String,
+    rows: u64,
+}
+
+#[derive(Debug, Serialize)]
+struct TimeSpan {
+    column: &'static str,
+    first: String,
+    last: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Distinct {
+    column: &'static str,
+    values: usize,
+}
+
+fn time_span(t: &Table) -> Option<TimeSpan> {
+    let col = t.spec.columns.iter().find(|c| c.kind == Kind::Time)?;
+    let idx = t.spec.columns.iter().position(|c| c.name == col.name)?;
+    let mut lo = i64::MAX;
+    let mut hi = i64::MIN;
+    for b in &t.batches {
+        let a = b.column(idx).as_primitive::<TimestampSecondType>();
+        if let (Some(x), Some(y)) = (arrow::compute::min(a), arrow::compute::max(a)) {
+            lo = lo.min(x);
+            hi = hi.max(y);
+        }
+    }
+    (lo <= hi).then(|| TimeSpan {
+        column: col.name,
+        first: format_utc(lo),
+        last: format_utc(hi),
+    })
+}
+
+fn distinct(t: &Table) -> Option<Distinct> {
+    let name = *t.spec.sort_key.first()?;
+    let idx = t.spec.columns.iter().position(|c| c.name == name)?;
+    let values = match t.spec.columns[idx].kind.data_type() {
+        DataType::Int64 => {
+            let mut set: HashSet<i64> = HashSet::new();
+            for b in &t.batches {
+                set.extend(b.column(idx).as_primitive::<Int64Type>().iter().flatten());
+            }
+            set.len()
+        }
+        _ => {
+            let mut set: HashSet<String> = HashSet::new();
+            for b in &t.batches {
+                let s = arrow::compute::cast(b.column(idx), &DataType::Utf8).ok()?;
+                let s = s.as_string::<i32>();
+                for i in 0..s.len() {
+                    if !s.is_null(i) && !set.contains(s.value(i)) {
+                        set.insert(s.value(i).to_string());
+                    }
+                }
+            }
+            set.len()
+        }
+    };
+    Some(Distinct {
+        column: name,
+        values,
+    })
+}
+
+pub(crate) fn run(dataset: &Path, args: &ReadArgs, format: ReportFormat) -> Result<(), Failure> {
+    let ds = read::read_unchecked(dataset, args)?;
+    let report = Report {
+        dataset: dataset.display().to_string(),
+        tables: ds
+            .tables
+            .iter()
+            .map(|t| TableSummary {
+                table: t.name(),
+                files: t.report.files.clone(),
+                read: t.report.read,
+                accepted: t.report.accepted,
+                rejected: t.report.rejected,
+                top_reasons: t
+                    .report
+                    .top_reasons(5)
+                    .into_iter()
+                    .map(|(column, reason, rows)| Reason {
+                        column,
+                        reason,
+                        rows,
+                    })
+                    .collect(),
+                rejects: t.report.rejects.clone(),
+                time_span: time_span(t),
+                distinct: distinct(t),
+            })
+            .collect(),
+        absent: TABLES
+            .iter()
+            .map(|s| s.name)
+            .filter(|n| ds.table(n).is_none())
+            .collect(),
+        ignored: ds.ignored.iter().map(|p| p.display().to_string()).collect(),
+    };
+    match format {
+        ReportFormat::Json => {
+            let text = serde_json::to_string_pretty(&report).map_err(Failure::internal)?;
+            println!("{text}");
+        }
+        ReportFormat::Table => print_table(&report),
+    }
+    ds.check_reject_limit(args.max_reject_share)?;
+    Ok(())
+}
+
+fn print_table(r: &Report) {
+    println!("dataset {}", r.dataset);
+    println!(
+        "{:<14} {:>5} {:>12} {:>12} {:>9}  {:<41}  distinct",
+        "table", "files", "read", "accepted", "rejected", "time span (UTC)"
+    );
+    for t in &r.tables {
+        let span = t.time_span.as_ref().map_or("-".to_string(), |s| {
+            format!("{} .. {}", &s.first[..16], &s.last[..16])
+        });
+        let distinct = t
+            .distinct
+            .as_ref()
+            .map_or("-".to_string(), |d| format!("{} {}", d.values, d.column));
+        println!(
+            "{:<14} {:>5} {:>12} {:>12} {:>9}  {:<41}  {}",
+            t.table,
+            t.files.len(),
+            t.read,
+            t.accepted,
+            t.rejected,
+            span,
+            distinct
+        );
+    }
+    for t in &r.tables {
+        for f in &t.files {
+            for n in &f.notes {
+                println!("note: {}: {n}", f.path.display());
+            }
+        }
+        if t.rejected == 0 {
+            continue;
+        }
+        println!(
+            "\n{}: {} rejected row(s); top reasons:",
+            t.table, t.rejected
+        );
+        for reason in &t.top_reasons {
+            let col = if reason.column.is_empty() {
+                String::new()
+            } else {
+                format!("{}: ", reason.column)
+            };
+            println!("  {:>8}  {col}{}", reason.rows, reason.reason);
+        }
+        for rej in t.rejects.iter().take(3) {
+            println!("  e.g. {rej}");
+        }
+    }
+    if !r.absent.is_empty() {
+        println!("\nabsent tables: {}", r.absent.join(", "));
+    }
+    if !r.ignored.is_empty() {
+        println!("not read (not a contract table): {}", r.ignored.join(", "));
+    }
+}
+
+pub(crate) fn convert(dataset: &Path, to: &Path, args: &ReadArgs) -> Result<(), Failure> {
+    let ds = read::read(dataset, args)?;
+    for t in &ds.tables {
+        let path = duanka_ingest::write::write_normalised(t, to)?;
+        println!(
+            "{:<14} {:>12} rows -> {}",
+            t.name(),
+            t.num_rows(),
+            path.display()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,82 @@
+//! The `duanka` binary: parses the command line, resolves settings, runs one command and
+//! maps failures to exit codes. Holds no logic of its own beyond presentation.
+
+mod args;
+mod inspect;
+mod read;
+mod sql;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::{Cli, Command};
+
+/// Exit codes, as `duanka --help` lists them.
+pub(crate) mod exit {
+    pub const INTERNAL: u8 = 1;
+    pub const INPUT: u8 = 3;
+    pub const REJECTS: u8 = 4;
+}
+
+/// A failure with the exit code it maps to.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    pub code: u8,
+    pub error: anyhow::Error,
+}
+
+impl Failure {
+    pub fn input(error: impl Into<anyhow::Error>) -> Self {
+        Failure {
+            code: exit::INPUT,
+            error: error.into(),
+        }
+    }
+
+    pub fn internal(error: impl Into<anyhow::Error>) -> Self {
+        Failure {
+            code: exit::INTERNAL,
+            error: error.into(),
+        }
+    }
+}
+
+impl From<duanka_ingest::IngestError> for Failure {
+    fn from(e: duanka_ingest::IngestError) -> Self {
+        let code = match &e {
+            duanka_ingest::IngestError::RejectLimit { .. } => exit::REJECTS,
+            e if e.is_internal() => exit::INTERNAL,
+            _ => exit::INPUT,
+        };
+        Failure {
+            code,
+            error: e.into(),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Inspect {
+            dataset,
+            read,
+            format,
+        } => inspect::run(&dataset, &read, format),
+        Command::Convert { dataset, to, read } => inspect::convert(&dataset, &to, &read),
+        Command::Sql {
+            dataset,
+            query,
+            read,
+            format,
+        } => sql::run(&dataset, &query, &read, format),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("error: {:#}", f.error);
+            ExitCode::from(f.code)
+        }
+    }
+}

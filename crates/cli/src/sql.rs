@@ -1,0 +1,52 @@
+//! `duanka sql`: ad-hoc SQL over a dataset.
+
+use std::path::Path;
+
+use crate::args::{ReadArgs, SqlFormat};
+use crate::{Failure, read};
+
+pub(crate) fn run(
+    dataset: &Path,
+    query: &str,
+    args: &ReadArgs,
+    format: SqlFormat,
+) -> Result<(), Failure> {
+    let ds = read::read(dataset, args)?;
+    let threads = read::threads(args);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_all()
+        .build()
+        .map_err(Failure::internal)?;
+    let batches = runtime.block_on(async {
+        let ctx = duanka_query::session_for(&ds, threads)?;
+        duanka_query::sql(&ctx, query).await
+    });
+    // A query the user wrote that does not plan or run is their input's problem.
+    let batches = batches.map_err(Failure::input)?;
+    let stdout = std::io::stdout();
+    let out = stdout.lock();
+    match format {
+        SqlFormat::Table => {
+            let text =
+                arrow::util::pretty::pretty_format_batches(&batches).map_err(Failure::internal)?;
+            println!("{text}");
+        }
+        SqlFormat::Csv => {
+            let mut w = arrow::csv::WriterBuilder::new()
+                .with_header(true)
+                .build(out);
+            for b in &batches {
+                w.write(b).map_err(Failure::internal)?;
+            }
+        }
+        SqlFormat::Json => {
+            let mut w = arrow::json::LineDelimitedWriter::new(out);
+            for b in &batches {
+                w.write(b).map_err(Failure::internal)?;
+            }
+            w.finish().map_err(Failure::internal)?;
+        }
+    }
+    Ok(())
+}

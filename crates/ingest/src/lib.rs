@@ -1,0 +1,332 @@
+//! Readers for every table of the duanka input contract (`SCHEMA.md`): CSV, NDJSON and
+//! Parquet, single files or folders of parts, plain or `.gz` / `.zst`, plus the public
+//! reference formats (libphonenumber, Osmocom TAC, per-country CIDR lists).
+//!
+//! Output is normalised Arrow batches (numbers as integers, times as UTC seconds,
+//! repetitive strings dictionary-encoded) and a report per table in which every input
+//! row is either accepted or rejected with file, line, column and reason:
+//! **read = accepted + rejected, always.** This crate detects nothing and knows nothing
+//! of DataFusion.
+
+pub mod diag;
+pub mod reference;
+pub mod source;
+pub mod spec;
+pub mod write;
+
+mod parquet_in;
+mod rows;
+mod split;
+mod text;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use duanka_model::TimeParser;
+
+pub use diag::{FileReport, Reject, SAMPLE_PER_FILE, TableReport};
+pub use parquet_in::{NORMALISED_KEY, NORMALISED_VERSION};
+pub use source::SourceFile;
+pub use spec::{Kind, TABLES, TableSpec};
+
+/// Why reading stopped. Bad *rows* are not errors (they are counted in reports); these
+/// are problems with whole files or with the run's limits.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: not a dataset folder (expected a folder holding tables such as sms.csv or sms/)", path.display())]
+    NotADataset { path: PathBuf },
+    #[error("{}: not a CSV, NDJSON or Parquet file by its name (.csv, .ndjson, .jsonl, .parquet, optionally .gz/.zst); move it out of the table folder", path.display())]
+    UnknownPart { path: PathBuf },
+    #[error("table {table} is given more than once: {}", paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))]
+    AmbiguousTable { table: String, paths: Vec<PathBuf> },
+    #[error("{}: table {table} needs column `{column}`, which is missing (columns found: {}).{hint}", path.display(), found.join(", "))]
+    MissingColumn {
+        table: &'static str,
+        path: PathBuf,
+        column: &'static str,
+        found: Vec<String>,
+        hint: String,
+    },
+    #[error("{}: column `{column}` appears twice in the header", path.display())]
+    DuplicateColumn { path: PathBuf, column: &'static str },
+    #[error("{}:{line}: {reason}", path.display())]
+    Corrupt {
+        path: PathBuf,
+        line: u64,
+        reason: String,
+    },
+    #[error("table {table}: {rejected} of {read} rows rejected ({:.2} %), above the limit of {:.2} %; most common: {top}. Fix the input, or raise the limit with --max-reject-share", share * 100.0, limit * 100.0)]
+    RejectLimit {
+        table: &'static str,
+        rejected: u64,
+        read: u64,
+        share: f64,
+        limit: f64,
+        top: String,
+    },
+    #[error("{}: cannot write: {reason}", path.display())]
+    Write { path: PathBuf, reason: String },
+    #[error("internal error (a bug in duanka): {0}")]
+    Internal(String),
+}
+
+impl IngestError {
+    pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
+        IngestError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    /// Whether the error is duanka's fault rather than the input's or the machine's.
+    pub fn is_internal(&self) -> bool {
+        matches!(self, IngestError::Internal(_))
+    }
+}
+
+/// Called with the number of raw bytes consumed, from reader threads.
+pub type ProgressFn = Arc<dyn Fn(u64) + Send + Sync>;
+
+/// How to read.
+#[derive(Clone)]
+pub struct ReadOptions {
+    /// Parser for times without an offset (zone settable; default Asia/Shanghai).
+    pub time: TimeParser,
+    /// Parser threads per file.
+    pub threads: usize,
+    /// Rows per output batch (at most).
+    pub batch_rows: usize,
+    /// Keep every rejected row in the reports, not only the first few per file.
+    pub keep_all_rejects: bool,
+    pub progress: Option<ProgressFn>,
+    /// A folder with the public reference formats (see [`reference`]).
+    pub reference_dir: Option<PathBuf>,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            time: TimeParser::shanghai(),
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            batch_rows: 65_536,
+            keep_all_rejects: false,
+            progress: None,
+            reference_dir: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for ReadOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadOptions")
+            .field("zone", &self.time.zone_name())
+            .field("threads", &self.threads)
+            .field("batch_rows", &self.batch_rows)
+            .field("keep_all_rejects", &self.keep_all_rejects)
+            .field("reference_dir", &self.reference_dir)
+            .finish()
+    }
+}
+
+/// One table read and normalised.
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub spec: &'static TableSpec,
+    pub batches: Vec<RecordBatch>,
+    pub report: TableReport,
+}
+
+impl Table {
+    pub fn name(&self) -> &'static str {
+        self.spec.name
+    }
+
+    pub fn schema(&self) -> SchemaRef {
+        self.spec.schema()
+    }
+
+    pub fn num_rows(&self) -> usize {
+        self.batches.iter().map(RecordBatch::num_rows).sum()
+    }
+}
+
+/// Where each table of a dataset comes from, before anything is read.
+#[derive(Debug, Clone, Default)]
+pub struct DatasetPlan {
+    pub root: PathBuf,
+    pub tables: Vec<(&'static TableSpec, Vec<SourceFile>)>,
+    /// Reference tables taken from public formats in the reference folder.
+    pub reference: Vec<reference::ReferenceSource>,
+    /// Files in the dataset folder that are not tables of the contract (e.g. `truth.csv`,
+    /// notes); listed so that nothing is passed over without saying so.
+    pub ignored: Vec<PathBuf>,
+}
+
+impl DatasetPlan {
+    /// Finds the tables of the dataset at `root` (and of the reference folder, if any).
+    pub fn discover(root: &Path, opts: &ReadOptions) -> Result<Self, IngestError> {
+        if !root.is_dir() {
+            return Err(IngestError::NotADataset {
+                path: root.to_path_buf(),
+            });
+        }
+        let mut plan = DatasetPlan {
+            root: root.to_path_buf(),
+            ..Default::default()
+        };
+        for spec in TABLES {
+            let files = source::find_table(root, spec.name)?;
+            if !files.is_empty() {
+                plan.tables.push((spec, files));
+            }
+        }
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(root)
+            .map_err(|e| IngestError::io(root, e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        for p in entries {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let stem = if p.is_dir() {
+                Some(name)
+            } else {
+                source::classify(name).map(|c| c.0)
+            };
+            let used = stem.is_some_and(|s| plan.tables.iter().any(|(t, _)| t.name == s));
+            if !used && !name.starts_with('.') {
+                plan.ignored.push(p);
+            }
+        }
+        if let Some(dir) = &opts.reference_dir {
+            for r in reference::discover(dir)? {
+                if !plan.tables.iter().any(|(t, _)| t.name == r.table()) {
+                    plan.reference.push(r);
+                }
+            }
+        }
+        Ok(plan)
+    }
+
+    /// Total bytes on disk, for progress bars.
+    pub fn total_bytes(&self) -> u64 {
+        self.tables
+            .iter()
+            .flat_map(|(_, f)| f)
+            .map(|f| f.bytes)
+            .sum::<u64>()
+            + self
+                .reference
+                .iter()
+                .map(reference::ReferenceSource::bytes)
+                .sum::<u64>()
+    }
+
+    /// Reads every table of the plan.
+    pub fn read(&self, opts: &ReadOptions) -> Result<Dataset, IngestError> {
+        let mut tables = Vec::new();
+        for (spec, files) in &self.tables {
+            tables.push(read_table(spec, files, opts)?);
+        }
+        for r in &self.reference {
+            tables.push(r.read(opts)?);
+        }
+        tables.sort_by_key(|t| TABLES.iter().position(|s| s.name == t.name()));
+        Ok(Dataset {
+            root: self.root.clone(),
+            tables,
+            ignored: self.ignored.clone(),
+        })
+    }
+}
+
+/// A dataset read and normalised.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    pub root: PathBuf,
+    /// Present tables, in contract order.
+    pub tables: Vec<Table>,
+    pub ignored: Vec<PathBuf>,
+}
+
+impl Dataset {
+    pub fn table(&self, name: &str) -> Option<&Table> {
+        self.tables.iter().find(|t| t.name() == name)
+    }
+
+    /// Stops the run when a table's rejected share passes `limit` (0.01 = 1 %).
+    pub fn check_reject_limit(&self, limit: f64) -> Result<(), IngestError> {
+        for t in &self.tables {
+            let share = t.report.reject_share();
+            if share > limit {
+                let top = t
+                    .report
+                    .top_reasons(1)
+                    .first()
+                    .map(|(c, r, n)| {
+                        if c.is_empty() {
+                            format!("{r} ({n} rows)")
+                        } else {
+                            format!("{c}: {r} ({n} rows)")
+                        }
+                    })
+                    .unwrap_or_default();
+                return Err(IngestError::RejectLimit {
+                    table: t.name(),
+                    rejected: t.report.rejected,
+                    read: t.report.read,
+                    share,
+                    limit,
+                    top,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Every kept rejection, table by table, in file and line order.
+    pub fn rejects(&self) -> impl Iterator<Item = &Reject> {
+        self.tables.iter().flat_map(|t| &t.report.rejects)
+    }
+}
+
+/// Reads a dataset folder: discover, then read.
+pub fn read_dataset(root: &Path, opts: &ReadOptions) -> Result<Dataset, IngestError> {
+    DatasetPlan::discover(root, opts)?.read(opts)
+}
+
+/// Reads one table from its files, in order.
+pub fn read_table(
+    spec: &'static TableSpec,
+    files: &[SourceFile],
+    opts: &ReadOptions,
+) -> Result<Table, IngestError> {
+    let mut report = TableReport::new(spec.name);
+    let mut batches = Vec::new();
+    for f in files {
+        let out = match f.format {
+            source::Format::Parquet => parquet_in::read_file(spec, f, opts)?,
+            _ => text::read_file(spec, f, opts)?,
+        };
+        for (i, r) in out.rejects.into_iter().enumerate() {
+            report.count_reject(&r);
+            if opts.keep_all_rejects || i < SAMPLE_PER_FILE {
+                report.rejects.push(r);
+            }
+        }
+        debug_assert_eq!(out.report.read, out.report.accepted + out.report.rejected);
+        report.add_file(out.report);
+        batches.extend(out.batches);
+    }
+    Ok(Table {
+        spec,
+        batches,
+        report,
+    })
+}

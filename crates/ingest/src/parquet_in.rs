@@ -1,0 +1,162 @@
+//! Parquet files: columns matched by name. Files that duanka itself wrote (marked in their
+//! key-value metadata and already in the normalised types) are taken as they are; any
+//! other Parquet goes through the same value parsers as text, so a foreign file's
+//! `13312345678` becomes `8613312345678` just as in CSV.
+
+use std::fs::File;
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, new_null_array};
+use arrow::compute::cast;
+use arrow::datatypes::{DataType, TimeUnit};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+use crate::diag::{FileReport, Reject};
+use crate::rows::BatchBuilder;
+use crate::source::SourceFile;
+use crate::spec::TableSpec;
+use crate::text::{FileOutput, map_columns};
+use crate::{IngestError, ReadOptions};
+
+/// Key-value metadata that marks a file written by `duanka convert`.
+pub const NORMALISED_KEY: &str = "duanka.normalised";
+/// Version of the normalised layout; bumped when the Arrow types change.
+pub const NORMALISED_VERSION: &str = "1";
+
+const MAX_COLS: usize = 16;
+
+pub(crate) fn read_file(
+    spec: &'static TableSpec,
+    file: &SourceFile,
+    opts: &ReadOptions,
+) -> Result<FileOutput, IngestError> {
+    let path = file.path.as_path();
+    let corrupt = |e: &dyn std::fmt::Display| IngestError::Corrupt {
+        path: path.to_path_buf(),
+        line: 0,
+        reason: format!("not a readable Parquet file: {e}"),
+    };
+    let f = File::open(path).map_err(|e| IngestError::io(path, e))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(f).map_err(|e| corrupt(&e))?;
+    let normalised = builder
+        .metadata()
+        .file_metadata()
+        .key_value_metadata()
+        .is_some_and(|kv| {
+            kv.iter()
+                .any(|k| k.key == NORMALISED_KEY && k.value.as_deref() == Some(NORMALISED_VERSION))
+        });
+    let total_rows = u64::try_from(builder.metadata().file_metadata().num_rows())
+        .unwrap_or(0)
+        .max(1);
+    let file_schema = builder.schema().clone();
+    let header: Vec<String> = file_schema
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    let columns = map_columns(spec, &header, path)?;
+    let target = spec.schema();
+    let fast = normalised
+        && spec.columns.iter().zip(&columns).all(|(c, src)| match src {
+            Some(j) => file_schema.field(*j).data_type() == &c.kind.data_type(),
+            None => !c.required,
+        });
+    let reader = builder
+        .with_batch_size(opts.batch_rows)
+        .build()
+        .map_err(|e| corrupt(&e))?;
+    let mut report = FileReport {
+        path: path.to_path_buf(),
+        format: file.format_name(),
+        bytes: file.bytes,
+        ..Default::default()
+    };
+    let mut batches = Vec::new();
+    let mut rejects = Vec::new();
+    let mut rows = BatchBuilder::new(spec, opts.time.clone());
+    let mut row_no = 0u64;
+    for batch in reader {
+        let batch = batch.map_err(|e| IngestError::Corrupt {
+            path: path.to_path_buf(),
+            line: row_no + 1,
+            reason: format!("cannot read past this row: {e}"),
+        })?;
+        let n = batch.num_rows() as u64;
+        if let Some(p) = &opts.progress {
+            p(file.bytes.saturating_mul(n) / total_rows)
+        }
+        if fast {
+            let arrays: Vec<ArrayRef> = spec
+                .columns
+                .iter()
+                .zip(&columns)
+                .map(|(c, src)| match src {
+                    Some(j) => Arc::clone(batch.column(*j)),
+                    None => new_null_array(&c.kind.data_type(), batch.num_rows()),
+                })
+                .collect();
+            let out = RecordBatch::try_new(Arc::clone(&target), arrays).map_err(|e| corrupt(&e))?;
+            report.read += n;
+            report.accepted += n;
+            row_no += n;
+            batches.push(out);
+            continue;
+        }
+        let texts: Vec<Option<ArrayRef>> = columns
+            .iter()
+            .map(|src| src.map(|j| as_text(batch.column(j))).transpose())
+            .collect::<Result<_, _>>()
+            .map_err(|e| corrupt(&e))?;
+        for r in 0..batch.num_rows() {
+            row_no += 1;
+            report.read += 1;
+            let mut fields: [Option<&[u8]>; MAX_COLS] = [None; MAX_COLS];
+            for (f, t) in fields.iter_mut().zip(&texts) {
+                *f = t.as_ref().and_then(|a| {
+                    let s = a.as_string::<i32>();
+                    (!s.is_null(r)).then(|| s.value(r).as_bytes())
+                });
+            }
+            match rows.push(&fields[..spec.columns.len().min(MAX_COLS)]) {
+                Ok(()) => report.accepted += 1,
+                Err(e) => rejects.push(Reject {
+                    table: spec.name,
+                    file: path.to_path_buf(),
+                    line: row_no,
+                    column: e.column,
+                    reason: e.reason,
+                    value: e.value,
+                }),
+            }
+        }
+        if rows.rows() > 0 {
+            batches.push(rows.finish());
+        }
+    }
+    report.rejected = rejects.len() as u64;
+    Ok(FileOutput {
+        batches,
+        report,
+        rejects,
+    })
+}
+
+/// Any Arrow column as text the value parsers understand. Times become epoch seconds
+/// so that no textual time format is involved.
+fn as_text(a: &ArrayRef) -> Result<ArrayRef, arrow::error::ArrowError> {
+    match a.data_type() {
+        DataType::Utf8 => Ok(Arc::clone(a)),
+        DataType::Timestamp(_, _) => {
+            let secs = cast(a, &DataType::Timestamp(TimeUnit::Second, None))?;
+            let ints = cast(&secs, &DataType::Int64)?;
+            cast(&ints, &DataType::Utf8)
+        }
+        DataType::Date32 | DataType::Date64 => {
+            let secs = cast(a, &DataType::Timestamp(TimeUnit::Second, None))?;
+            let ints = cast(&secs, &DataType::Int64)?;
+            cast(&ints, &DataType::Utf8)
+        }
+        _ => cast(a, &DataType::Utf8),
+    }
+}

@@ -1,0 +1,329 @@
+//! Turning one row's raw field values into normalised Arrow columns, shared by the CSV,
+//! NDJSON and Parquet readers. A row is parsed whole before anything is appended, so a
+//! rejected row leaves no trace in the output.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use arrow::array::{
+    ArrayRef, Int32Builder, Int64Builder, RecordBatch, StringBuilder, StringDictionaryBuilder,
+    TimestampSecondBuilder,
+};
+use arrow::datatypes::Int32Type;
+use duanka_model::{
+    Invalid, PeerForm, TimeParser, one_of, parse_imei, parse_imsi, parse_ip, parse_ip_or_cidr,
+    parse_money_fen, parse_msisdn, parse_peer,
+};
+
+use crate::spec::{Kind, TableSpec};
+
+/// Why a row was rejected, before file and line are attached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RowError {
+    pub column: Option<&'static str>,
+    pub reason: std::borrow::Cow<'static, str>,
+    pub value: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Cell {
+    Null,
+    Int(i64),
+    /// Text in the row's scratch buffer.
+    Span(usize, usize),
+}
+
+enum Col {
+    I64(Int64Builder),
+    I32(Int32Builder),
+    Ts(TimestampSecondBuilder),
+    Str(StringBuilder),
+    Dict(StringDictionaryBuilder<Int32Type>),
+}
+
+/// Builds normalised batches for one table, row by row.
+pub(crate) struct BatchBuilder {
+    spec: &'static TableSpec,
+    cols: Vec<Col>,
+    cells: Vec<Cell>,
+    scratch: String,
+    time: TimeParser,
+    rows: usize,
+}
+
+impl BatchBuilder {
+    pub fn new(spec: &'static TableSpec, time: TimeParser) -> Self {
+        let cols = spec.columns.iter().map(|c| new_col(c.kind)).collect();
+        BatchBuilder {
+            spec,
+            cols,
+            cells: vec![Cell::Null; spec.columns.len()],
+            scratch: String::new(),
+            time,
+            rows: 0,
+        }
+    }
+
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Parses one row whose raw values are given in spec column order (`None` when the
+    /// column is absent from the source or the value is null).
+    pub fn push(&mut self, fields: &[Option<&[u8]>]) -> Result<(), RowError> {
+        self.scratch.clear();
+        for (i, c) in self.spec.columns.iter().enumerate() {
+            let raw = fields.get(i).copied().flatten();
+            let text = match raw {
+                None => None,
+                Some(b) => match std::str::from_utf8(b) {
+                    Ok(s) => Some(s),
+                    Err(_) => {
+                        return Err(RowError {
+                            column: Some(c.name),
+                            reason: "value is not valid UTF-8".into(),
+                            value: Some(crate::diag::Reject::clip(b)),
+                        });
+                    }
+                },
+            };
+            let text = text.filter(|s| !s.trim().is_empty());
+            let Some(s) = text else {
+                if c.required {
+                    return Err(RowError {
+                        column: Some(c.name),
+                        reason: "required value is empty".into(),
+                        value: None,
+                    });
+                }
+                self.cells[i] = Cell::Null;
+                continue;
+            };
+            self.cells[i] = self.parse(c.kind, s).map_err(|e| RowError {
+                column: Some(c.name),
+                reason: e.0.into(),
+                value: Some(crate::diag::Reject::clip(s.as_bytes())),
+            })?;
+        }
+        for (col, cell) in self.cols.iter_mut().zip(&self.cells) {
+            append(col, *cell, &self.scratch);
+        }
+        self.rows += 1;
+        Ok(())
+    }
+
+    fn text(&mut self, s: &str) -> Cell {
+        let a = self.scratch.len();
+        self.scratch.push_str(s);
+        Cell::Span(a, self.scratch.len())
+    }
+
+    fn display(&mut self, v: impl std::fmt::Display) -> Cell {
+        let a = self.scratch.len();
+        // Writing to a String cannot fail.
+        let _ = write!(self.scratch, "{v}");
+        Cell::Span(a, self.scratch.len())
+    }
+
+    fn parse(&mut self, kind: Kind, s: &str) -> Result<Cell, Invalid> {
+        Ok(match kind {
+            Kind::Time => Cell::Int(self.time.parse(s)?),
+            Kind::Msisdn => Cell::Int(parse_msisdn(s)?),
+            Kind::Imsi => Cell::Int(parse_imsi(s)?),
+            Kind::Imei => Cell::Int(parse_imei(s)?),
+            Kind::Money => Cell::Int(parse_money_fen(s)?),
+            Kind::Count => Cell::Int(parse_count(s)?),
+            Kind::Port => {
+                let v =
+                    parse_count(s).map_err(|_| Invalid("port must be a number from 0 to 65535"))?;
+                if v > 65_535 {
+                    return Err(Invalid("port must be a number from 0 to 65535"));
+                }
+                Cell::Int(v)
+            }
+            Kind::Tac => {
+                let t = s.trim();
+                if t.len() != 8 || !t.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(Invalid("TAC must have 8 digits"));
+                }
+                Cell::Int(parse_count(t)?)
+            }
+            Kind::DigitPrefix => {
+                let t = s.trim();
+                if t.is_empty() || t.len() > 15 || !t.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(Invalid("prefix must be 1 to 15 digits"));
+                }
+                Cell::Int(parse_count(t)?)
+            }
+            Kind::Peer => match parse_peer(s) {
+                Some(PeerForm::Number(n)) => self.display(n),
+                Some(PeerForm::Code(c)) => self.text(c),
+                None => Cell::Null,
+            },
+            Kind::Ip => {
+                let ip = parse_ip(s)?;
+                self.display(ip)
+            }
+            Kind::IpOrCidr => {
+                let c = parse_ip_or_cidr(s)?;
+                self.display(c)
+            }
+            Kind::Text | Kind::Code => self.text(s.trim()),
+            Kind::Vocab(allowed, reason) => {
+                let v = one_of(s, allowed, reason)?;
+                self.text(v)
+            }
+        })
+    }
+
+    /// Takes the rows built so far as one batch.
+    pub fn finish(&mut self) -> RecordBatch {
+        let arrays: Vec<ArrayRef> = self
+            .cols
+            .iter_mut()
+            .map(|c| -> ArrayRef {
+                match c {
+                    Col::I64(b) => Arc::new(b.finish()),
+                    Col::I32(b) => Arc::new(b.finish()),
+                    Col::Ts(b) => Arc::new(b.finish().with_timezone("UTC")),
+                    Col::Str(b) => Arc::new(b.finish()),
+                    Col::Dict(b) => Arc::new(b.finish()),
+                }
+            })
+            .collect();
+        self.rows = 0;
+        // The arrays are built from the spec's own types, so this cannot mismatch.
+        RecordBatch::try_new(self.spec.schema(), arrays)
+            .unwrap_or_else(|e| unreachable!("batch built against its own schema: {e}"))
+    }
+}
+
+fn parse_count(s: &str) -> Result<i64, Invalid> {
+    let t = s.trim();
+    if t.is_empty() || t.len() > 18 || !t.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Invalid("must be a whole non-negative number"));
+    }
+    let mut v = 0i64;
+    for b in t.bytes() {
+        v = v * 10 + i64::from(b - b'0');
+    }
+    Ok(v)
+}
+
+fn new_col(kind: Kind) -> Col {
+    match kind {
+        Kind::Time => Col::Ts(TimestampSecondBuilder::new()),
+        Kind::Port => Col::I32(Int32Builder::new()),
+        Kind::Msisdn
+        | Kind::Imsi
+        | Kind::Imei
+        | Kind::Money
+        | Kind::Count
+        | Kind::Tac
+        | Kind::DigitPrefix => Col::I64(Int64Builder::new()),
+        Kind::Text | Kind::IpOrCidr => Col::Str(StringBuilder::new()),
+        Kind::Peer | Kind::Ip | Kind::Code | Kind::Vocab(..) => {
+            Col::Dict(StringDictionaryBuilder::new())
+        }
+    }
+}
+
+fn append(col: &mut Col, cell: Cell, scratch: &str) {
+    match (col, cell) {
+        (Col::I64(b), Cell::Int(v)) => b.append_value(v),
+        (Col::I32(b), Cell::Int(v)) => b.append_value(v as i32),
+        (Col::Ts(b), Cell::Int(v)) => b.append_value(v),
+        (Col::Str(b), Cell::Span(a, z)) => b.append_value(&scratch[a..z]),
+        (Col::Dict(b), Cell::Span(a, z)) => {
+            // More than 2^31 distinct values in one batch cannot happen with our batch sizes.
+            if b.append(&scratch[a..z]).is_err() {
+                b.append_null();
+            }
+        }
+        (Col::I64(b), _) => b.append_null(),
+        (Col::I32(b), _) => b.append_null(),
+        (Col::Ts(b), _) => b.append_null(),
+        (Col::Str(b), _) => b.append_null(),
+        (Col::Dict(b), _) => b.append_null(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec;
+    use arrow::array::{Array, AsArray};
+    use arrow::datatypes::Int64Type;
+
+    fn sms() -> BatchBuilder {
+        BatchBuilder::new(spec::table("sms").unwrap(), TimeParser::shanghai())
+    }
+
+    #[test]
+    fn a_good_row_is_normalised() {
+        let mut b = sms();
+        let row: [Option<&[u8]>; 7] = [
+            Some(b"2025-10-14 21:05:00"),
+            Some(b"mt"),
+            Some(b"133 1234 5678"),
+            Some(b"1069012345"),
+            Some("【微信】验证码 123456".as_bytes()),
+            None,
+            Some(b"radio"),
+        ];
+        b.push(&row).unwrap();
+        let batch = b.finish();
+        assert_eq!(batch.num_rows(), 1);
+        assert_eq!(
+            batch.column(2).as_primitive::<Int64Type>().value(0),
+            8613312345678
+        );
+        let dir = arrow::compute::cast(batch.column(1), &arrow::datatypes::DataType::Utf8).unwrap();
+        assert_eq!(dir.as_string::<i32>().value(0), "MT");
+        assert!(batch.column(5).is_null(0));
+    }
+
+    #[test]
+    fn a_bad_row_leaves_no_trace() {
+        let mut b = sms();
+        let bad: [Option<&[u8]>; 7] = [
+            Some(b"2025-10-14 21:05:00"),
+            Some(b"MT"),
+            Some(b"12345"),
+            Some(b"x"),
+            None,
+            None,
+            None,
+        ];
+        let e = b.push(&bad).unwrap_err();
+        assert_eq!(e.column, Some("msisdn"));
+        let missing: [Option<&[u8]>; 7] = [
+            Some(b"2025-10-14 21:05:00"),
+            Some(b" "),
+            Some(b"13312345678"),
+            Some(b"x"),
+            None,
+            None,
+            None,
+        ];
+        assert_eq!(
+            b.push(&missing).unwrap_err().reason,
+            "required value is empty"
+        );
+        let not_utf8: [Option<&[u8]>; 7] = [
+            Some(b"2025-10-14 21:05:00"),
+            Some(b"MT"),
+            Some(b"13312345678"),
+            Some(b"\xff\xfe"),
+            None,
+            None,
+            None,
+        ];
+        assert_eq!(
+            b.push(&not_utf8).unwrap_err().reason,
+            "value is not valid UTF-8"
+        );
+        assert_eq!(b.rows(), 0);
+        assert_eq!(b.finish().num_rows(), 0);
+    }
+}

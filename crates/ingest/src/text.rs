@@ -1,0 +1,491 @@
+//! CSV and NDJSON files: one thread reads (and decompresses) and cuts the stream into
+//! blocks on record boundaries; worker threads parse blocks into batches; the caller
+//! puts the results back in file order, so output never depends on thread timing.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+
+use arrow::array::RecordBatch;
+
+use crate::diag::{FileReport, Reject};
+use crate::rows::{BatchBuilder, RowError};
+use crate::source::{Format, SourceFile};
+use crate::spec::TableSpec;
+use crate::split::Splitter;
+use crate::{IngestError, ReadOptions};
+
+/// Bytes per block handed to a worker.
+const BLOCK: usize = 4 << 20;
+/// The widest table has 9 columns; rows are assembled in a fixed array of this size.
+const MAX_COLS: usize = 16;
+
+struct Block {
+    seq: u64,
+    data: Vec<u8>,
+    /// Line number of the block's first line.
+    first_line: u64,
+}
+
+#[derive(Default)]
+struct Parsed {
+    seq: u64,
+    batches: Vec<RecordBatch>,
+    rejects: Vec<Reject>,
+    read: u64,
+    accepted: u64,
+}
+
+/// What one file gave.
+pub(crate) struct FileOutput {
+    pub batches: Vec<RecordBatch>,
+    pub report: FileReport,
+    pub rejects: Vec<Reject>,
+}
+
+/// Reads until `buf` holds `target` bytes or the input ends; returns whether it ended.
+fn fill(
+    input: &mut dyn Read,
+    buf: &mut Vec<u8>,
+    target: usize,
+    path: &Path,
+    line: u64,
+) -> Result<bool, IngestError> {
+    let mut chunk = [0u8; 64 << 10];
+    while buf.len() < target {
+        match input.read(&mut chunk) {
+            Ok(0) => return Ok(true),
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                return Err(IngestError::Corrupt {
+                    path: path.to_path_buf(),
+                    line,
+                    reason: format!("cannot read past this line: {e} (truncated or corrupt file?)"),
+                });
+            }
+        }
+    }
+    Ok(false)
+}
+
+/// Reads one CSV or NDJSON file.
+pub(crate) fn read_file(
+    spec: &'static TableSpec,
+    file: &SourceFile,
+    opts: &ReadOptions,
+) -> Result<FileOutput, IngestError> {
+    let progress = opts.progress.clone();
+    let mut input = file.open(move |n| {
+        if let Some(p) = &progress {
+            p(n)
+        }
+    })?;
+    let mut report = FileReport {
+        path: file.path.clone(),
+        format: file.format_name(),
+        bytes: file.bytes,
+        ..Default::default()
+    };
+    let quoting = file.format == Format::Csv;
+    let path = file.path.as_path();
+
+    let mut buf: Vec<u8> = Vec::with_capacity(BLOCK + (64 << 10));
+    let mut eof = fill(&mut input, &mut buf, BLOCK, path, 1)?;
+    if buf.starts_with(b"\xEF\xBB\xBF") {
+        buf.drain(..3);
+    }
+    if eof && buf.iter().all(u8::is_ascii_whitespace) {
+        let note = if quoting {
+            "empty file: no header and no rows"
+        } else {
+            "empty file: no rows"
+        };
+        report.notes.push(note.into());
+        return Ok(FileOutput {
+            batches: Vec::new(),
+            report,
+            rejects: Vec::new(),
+        });
+    }
+
+    let mut columns: Vec<Option<usize>> = vec![None; spec.columns.len()];
+    let mut header_len = 0usize;
+    let mut first_line = 1u64;
+    if quoting {
+        let end = loop {
+            if let Some(e) = Splitter::first_record_end(&buf, true) {
+                break e;
+            }
+            if eof {
+                break buf.len();
+            }
+            let target = buf.len() + BLOCK;
+            eof = fill(&mut input, &mut buf, target, path, 1)?;
+        };
+        let header = parse_header(&buf[..end], path)?;
+        header_len = header.len();
+        columns = map_columns(spec, &header, path)?;
+        first_line += memchr::memchr_iter(b'\n', &buf[..end]).count() as u64;
+        buf.drain(..end);
+    }
+
+    let threads = opts.threads.max(1);
+    let (work_tx, work_rx) = mpsc::sync_channel::<Block>(threads * 2);
+    let work_rx = Arc::new(Mutex::new(work_rx));
+    let (done_tx, done_rx) = mpsc::channel::<Parsed>();
+    let format = file.format;
+
+    let (pending, read_result) = std::thread::scope(|s| {
+        for _ in 0..threads {
+            let rx = Arc::clone(&work_rx);
+            let tx = done_tx.clone();
+            let columns = &columns;
+            let time = opts.time.clone();
+            s.spawn(move || {
+                let mut builder = BatchBuilder::new(spec, time);
+                loop {
+                    let next = match rx.lock() {
+                        Ok(guard) => guard.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok(block) = next else { return };
+                    let parsed = match format {
+                        Format::Csv => parse_csv(
+                            spec,
+                            &mut builder,
+                            columns,
+                            header_len,
+                            block,
+                            path,
+                            opts.batch_rows,
+                        ),
+                        _ => parse_ndjson(spec, &mut builder, block, path, opts.batch_rows),
+                    };
+                    if tx.send(parsed).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        let reader = s.spawn(move || -> Result<(), IngestError> {
+            let mut splitter = if quoting {
+                Splitter::csv()
+            } else {
+                Splitter::lines()
+            };
+            let mut seq = 0u64;
+            let mut line = first_line;
+            let mut scanned = 0usize;
+            loop {
+                if eof && buf.is_empty() {
+                    return Ok(());
+                }
+                if !eof && buf.len() < BLOCK {
+                    eof = fill(&mut input, &mut buf, BLOCK, path, line)?;
+                    continue;
+                }
+                let cut = if eof {
+                    Some(buf.len())
+                } else {
+                    splitter.scan(&buf, scanned)
+                };
+                scanned = buf.len();
+                match cut {
+                    Some(c) if c > 0 => {
+                        let rest = buf.split_off(c);
+                        let lines = memchr::memchr_iter(b'\n', &buf).count() as u64;
+                        let data =
+                            std::mem::replace(&mut buf, Vec::with_capacity(BLOCK + rest.len()));
+                        buf.extend_from_slice(&rest);
+                        scanned = buf.len();
+                        if work_tx
+                            .send(Block {
+                                seq,
+                                data,
+                                first_line: line,
+                            })
+                            .is_err()
+                        {
+                            return Ok(());
+                        }
+                        seq += 1;
+                        line += lines;
+                    }
+                    _ => {
+                        // One record longer than a block: keep reading until it ends.
+                        let target = buf.len() + BLOCK;
+                        eof = fill(&mut input, &mut buf, target, path, line)?;
+                    }
+                }
+            }
+        });
+        let mut pending: BTreeMap<u64, Parsed> = BTreeMap::new();
+        for p in done_rx {
+            pending.insert(p.seq, p);
+        }
+        let read_result = reader
+            .join()
+            .unwrap_or_else(|_| Err(IngestError::Internal("reader thread panicked".into())));
+        (pending, read_result)
+    });
+    read_result?;
+    let mut batches = Vec::new();
+    let mut rejects = Vec::new();
+    for (_, p) in pending {
+        report.read += p.read;
+        report.accepted += p.accepted;
+        report.rejected += p.rejects.len() as u64;
+        batches.extend(p.batches);
+        rejects.extend(p.rejects);
+    }
+    Ok(FileOutput {
+        batches,
+        report,
+        rejects,
+    })
+}
+
+fn parse_header(bytes: &[u8], path: &Path) -> Result<Vec<String>, IngestError> {
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut rec = csv::ByteRecord::new();
+    match r.read_byte_record(&mut rec) {
+        Ok(true) => {}
+        _ => {
+            return Err(IngestError::Corrupt {
+                path: path.to_path_buf(),
+                line: 1,
+                reason: "no header row".into(),
+            });
+        }
+    }
+    rec.iter()
+        .map(|f| {
+            std::str::from_utf8(f)
+                .map(|s| s.trim().to_string())
+                .map_err(|_| IngestError::Corrupt {
+                    path: path.to_path_buf(),
+                    line: 1,
+                    reason: "header is not valid UTF-8".into(),
+                })
+        })
+        .collect()
+}
+
+/// Matches header names (trimmed, any case) to the spec's columns. Extra columns are
+/// ignored; a required column that is missing, or a known column named twice, stops the
+/// read of this file with an error naming the file and the column.
+pub(crate) fn map_columns(
+    spec: &TableSpec,
+    header: &[String],
+    path: &Path,
+) -> Result<Vec<Option<usize>>, IngestError> {
+    let mut out = vec![None; spec.columns.len()];
+    for (j, name) in header.iter().enumerate() {
+        if let Some(i) = spec
+            .columns
+            .iter()
+            .position(|c| c.name.eq_ignore_ascii_case(name))
+        {
+            if out[i].is_some() {
+                return Err(IngestError::DuplicateColumn {
+                    path: path.to_path_buf(),
+                    column: spec.columns[i].name,
+                });
+            }
+            out[i] = Some(j);
+        }
+    }
+    for (i, c) in spec.columns.iter().enumerate() {
+        if c.required && out[i].is_none() {
+            let hint = match header {
+                [only] => [';', '\t', '|']
+                    .iter()
+                    .find(|d| only.contains(**d))
+                    .map(|d| {
+                        format!(
+                            " The header looks {:?}-separated; duanka reads comma-separated CSV.",
+                            d
+                        )
+                    }),
+                _ => None,
+            };
+            return Err(IngestError::MissingColumn {
+                table: spec.name,
+                path: path.to_path_buf(),
+                column: c.name,
+                found: header.to_vec(),
+                hint: hint.unwrap_or_default(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn reject(spec: &TableSpec, path: &Path, line: u64, e: RowError) -> Reject {
+    Reject {
+        table: spec.name,
+        file: path.to_path_buf(),
+        line,
+        column: e.column,
+        reason: e.reason,
+        value: e.value,
+    }
+}
+
+fn parse_csv(
+    spec: &'static TableSpec,
+    builder: &mut BatchBuilder,
+    columns: &[Option<usize>],
+    header_len: usize,
+    block: Block,
+    path: &Path,
+    batch_rows: usize,
+) -> Parsed {
+    let mut out = Parsed {
+        seq: block.seq,
+        ..Default::default()
+    };
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(block.data.as_slice());
+    let mut rec = csv::ByteRecord::new();
+    let ncols = columns.len().min(MAX_COLS);
+    // Reading from memory cannot fail; a failure would end the block like its end does.
+    while let Ok(true) = r.read_byte_record(&mut rec) {
+        out.read += 1;
+        let line = block.first_line + rec.position().map_or(1, |p| p.line()) - 1;
+        if rec.len() != header_len {
+            let e = RowError {
+                column: None,
+                reason: Cow::Owned(format!(
+                    "row has {} fields, the header has {header_len}",
+                    rec.len()
+                )),
+                value: Some(Reject::clip(rec.as_slice())),
+            };
+            out.rejects.push(reject(spec, path, line, e));
+            continue;
+        }
+        let mut fields: [Option<&[u8]>; MAX_COLS] = [None; MAX_COLS];
+        for (f, src) in fields.iter_mut().zip(columns) {
+            *f = src.and_then(|j| rec.get(j));
+        }
+        match builder.push(&fields[..ncols]) {
+            Ok(()) => out.accepted += 1,
+            Err(e) => out.rejects.push(reject(spec, path, line, e)),
+        }
+        if builder.rows() >= batch_rows {
+            out.batches.push(builder.finish());
+        }
+    }
+    if builder.rows() > 0 {
+        out.batches.push(builder.finish());
+    }
+    out
+}
+
+fn json_text(v: &serde_json::Value) -> Result<Option<Cow<'_, str>>, &'static str> {
+    Ok(match v {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(s) => Some(Cow::Borrowed(s.as_str())),
+        serde_json::Value::Number(n) => Some(Cow::Owned(n.to_string())),
+        serde_json::Value::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
+        _ => return Err("value must be text, a number or a boolean, not an array or object"),
+    })
+}
+
+fn parse_ndjson(
+    spec: &'static TableSpec,
+    builder: &mut BatchBuilder,
+    block: Block,
+    path: &Path,
+    batch_rows: usize,
+) -> Parsed {
+    let mut out = Parsed {
+        seq: block.seq,
+        ..Default::default()
+    };
+    let ncols = spec.columns.len().min(MAX_COLS);
+    for (k, raw) in block.data.split(|&b| b == b'\n').enumerate() {
+        let line = block.first_line + k as u64;
+        if raw.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        out.read += 1;
+        let obj = match serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(raw) {
+            Ok(o) => o,
+            Err(e) => {
+                let reason = if e.is_data() {
+                    "line is not a JSON object"
+                } else {
+                    "invalid JSON"
+                };
+                let e = RowError {
+                    column: None,
+                    reason: reason.into(),
+                    value: Some(Reject::clip(raw)),
+                };
+                out.rejects.push(reject(spec, path, line, e));
+                continue;
+            }
+        };
+        let mut texts: [Option<Cow<'_, str>>; MAX_COLS] = Default::default();
+        let mut bad = None;
+        for (i, c) in spec.columns.iter().enumerate().take(ncols) {
+            let v = obj.get(c.name).or_else(|| {
+                obj.iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(c.name))
+                    .map(|(_, v)| v)
+            });
+            match v.map(json_text) {
+                None => {
+                    if c.required {
+                        bad = Some(RowError {
+                            column: Some(c.name),
+                            reason: "required field is missing".into(),
+                            value: None,
+                        });
+                        break;
+                    }
+                }
+                Some(Ok(t)) => texts[i] = t,
+                Some(Err(reason)) => {
+                    bad = Some(RowError {
+                        column: Some(c.name),
+                        reason: reason.into(),
+                        value: v.map(|v| Reject::clip(v.to_string().as_bytes())),
+                    });
+                    break;
+                }
+            }
+        }
+        if let Some(e) = bad {
+            out.rejects.push(reject(spec, path, line, e));
+            continue;
+        }
+        let mut fields: [Option<&[u8]>; MAX_COLS] = [None; MAX_COLS];
+        for (f, t) in fields.iter_mut().zip(&texts) {
+            *f = t.as_deref().map(str::as_bytes);
+        }
+        match builder.push(&fields[..ncols]) {
+            Ok(()) => out.accepted += 1,
+            Err(e) => out.rejects.push(reject(spec, path, line, e)),
+        }
+        if builder.rows() >= batch_rows {
+            out.batches.push(builder.finish());
+        }
+    }
+    if builder.rows() > 0 {
+        out.batches.push(builder.finish());
+    }
+    out
+}

@@ -1,0 +1,98 @@
+//! Small closed vocabularies of the contract: booleans and message/call direction.
+
+use crate::{Invalid, Parsed};
+
+/// Parses `true/false`, `1/0`, `yes/no` (any case) and `是/否`.
+pub fn parse_bool(s: &str) -> Parsed<bool> {
+    let t = s.trim();
+    match t {
+        "1" | "是" => return Ok(true),
+        "0" | "否" => return Ok(false),
+        _ => {}
+    }
+    if t.eq_ignore_ascii_case("true") || t.eq_ignore_ascii_case("yes") {
+        Ok(true)
+    } else if t.eq_ignore_ascii_case("false") || t.eq_ignore_ascii_case("no") {
+        Ok(false)
+    } else {
+        Err(Invalid("boolean must be true/false, 1/0, yes/no or 是/否"))
+    }
+}
+
+/// Direction of a message or call as seen from the subscriber.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// Mobile-originated: sent or dialled by the subscriber.
+    Mo,
+    /// Mobile-terminated: received by the subscriber.
+    Mt,
+}
+
+impl Direction {
+    pub fn parse(s: &str) -> Parsed<Self> {
+        let t = s.trim();
+        if t.eq_ignore_ascii_case("MO") {
+            Ok(Direction::Mo)
+        } else if t.eq_ignore_ascii_case("MT") {
+            Ok(Direction::Mt)
+        } else {
+            Err(Invalid("direction must be MO or MT"))
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Mo => "MO",
+            Direction::Mt => "MT",
+        }
+    }
+}
+
+/// Checks a value against a closed vocabulary (case-insensitive) and returns the
+/// canonical lower-case spelling.
+pub fn one_of(
+    s: &str,
+    allowed: &'static [&'static str],
+    reason: &'static str,
+) -> Parsed<&'static str> {
+    let t = s.trim();
+    allowed
+        .iter()
+        .copied()
+        .find(|a| a.eq_ignore_ascii_case(t))
+        .ok_or(Invalid(reason))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bools() {
+        for t in ["true", "TRUE", "1", "yes", "Yes", "是"] {
+            assert_eq!(parse_bool(t), Ok(true), "{t}");
+        }
+        for f in ["false", "0", "no", "NO", "否", " 否 "] {
+            assert_eq!(parse_bool(f), Ok(false), "{f}");
+        }
+        assert_eq!(
+            parse_bool("maybe"),
+            Err(Invalid("boolean must be true/false, 1/0, yes/no or 是/否"))
+        );
+    }
+
+    #[test]
+    fn directions_and_vocabularies() {
+        assert_eq!(Direction::parse("mt"), Ok(Direction::Mt));
+        assert_eq!(Direction::parse(" MO "), Ok(Direction::Mo));
+        assert_eq!(
+            Direction::parse("IN"),
+            Err(Invalid("direction must be MO or MT"))
+        );
+        assert_eq!(one_of("Stock", &["active", "stock"], "bad"), Ok("stock"));
+        assert_eq!(
+            one_of("sold", &["active", "stock"], "bad"),
+            Err(Invalid("bad"))
+        );
+    }
+}

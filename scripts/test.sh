@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The project's test command: formatting, lints and every test of duanka (and liftcover,
+# when present). Run from anywhere; build outputs go to $CARGO_TARGET_DIR if set.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+jobs="${CARGO_BUILD_JOBS:-2}"
+echo "== duanka: fmt, clippy, tests"
+cargo fmt --all -- --check
+cargo clippy -j "$jobs" --workspace --all-targets -- -D warnings
+cargo test -j "$jobs" --workspace
+
+if [ -x liftcover/scripts/test.sh ] || [ -f liftcover/scripts/test.sh ]; then
+  echo "== liftcover"
+  bash liftcover/scripts/test.sh
+fi
