@@ -270,10 +270,15 @@ impl Dataset {
                     .top_reasons(1)
                     .first()
                     .map(|(c, r, n)| {
-                        if c.is_empty() {
-                            format!("{r} ({n} rows)")
+                        let rows = if *n == 1 {
+                            "1 row".to_string()
                         } else {
-                            format!("{c}: {r} ({n} rows)")
+                            format!("{n} rows")
+                        };
+                        if c.is_empty() {
+                            format!("{r} ({rows})")
+                        } else {
+                            format!("{c}: {r} ({rows})")
                         }
                     })
                     .unwrap_or_default();

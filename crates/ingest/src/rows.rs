@@ -185,7 +185,7 @@ impl BatchBuilder {
                 match c {
                     Col::I64(b) => Arc::new(b.finish()),
                     Col::I32(b) => Arc::new(b.finish()),
-                    Col::Ts(b) => Arc::new(b.finish().with_timezone("UTC")),
+                    Col::Ts(b) => Arc::new(b.finish().with_timezone("+00:00")),
                     Col::Str(b) => Arc::new(b.finish()),
                     Col::Dict(b) => Arc::new(b.finish()),
                 }

@@ -43,7 +43,7 @@ pub enum Kind {
 impl Kind {
     pub fn data_type(self) -> DataType {
         match self {
-            Kind::Time => DataType::Timestamp(TimeUnit::Second, Some("UTC".into())),
+            Kind::Time => DataType::Timestamp(TimeUnit::Second, Some("+00:00".into())),
             Kind::Msisdn
             | Kind::Imsi
             | Kind::Imei

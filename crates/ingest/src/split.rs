@@ -100,7 +100,10 @@ mod tests {
 
     /// Records as the csv crate reads them.
     fn records(data: &[u8]) -> Vec<Vec<Vec<u8>>> {
-        let mut r = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(data);
+        let mut r = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(data);
         let mut rec = csv::ByteRecord::new();
         let mut out = Vec::new();
         while r.read_byte_record(&mut rec).unwrap_or(false) {

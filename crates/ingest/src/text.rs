@@ -63,7 +63,7 @@ fn fill(
             Err(e) => {
                 return Err(IngestError::Corrupt {
                     path: path.to_path_buf(),
-                    line,
+                    line: line + memchr::memchr_iter(b'\n', buf).count() as u64,
                     reason: format!("cannot read past this line: {e} (truncated or corrupt file?)"),
                 });
             }
@@ -370,7 +370,9 @@ fn parse_csv(
                     "row has {} fields, the header has {header_len}",
                     rec.len()
                 )),
-                value: Some(Reject::clip(rec.as_slice())),
+                value: Some(Reject::clip(
+                    &rec.iter().collect::<Vec<_>>().join(&b","[..]),
+                )),
             };
             out.rejects.push(reject(spec, path, line, e));
             continue;
