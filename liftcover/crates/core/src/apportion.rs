@@ -28,7 +28,9 @@ pub struct HouseholdInput {
 
 /// How weights are derived; see the module documentation for the units.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "method", rename_all = "snake_case")]
+// Externally tagged: the internally tagged and flattened forms buffer the input and
+// then cannot read the integer map keys (floor numbers, household ids).
+#[serde(rename_all = "snake_case")]
 pub enum Method {
     /// Each household weighs its floor's coefficient.
     FloorCoefficients { coefficients: BTreeMap<i32, i64> },
@@ -41,7 +43,6 @@ pub enum Method {
 /// A complete scheme: a method plus floors that pay nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Scheme {
-    #[serde(flatten)]
     pub method: Method,
     #[serde(default)]
     pub exempt_floors: BTreeSet<i32>,

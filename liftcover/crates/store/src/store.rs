@@ -169,7 +169,7 @@ fn fault_from(r: &Row) -> Result<Fault> {
 
 const BILL_SELECT: &str =
     "SELECT bl.id, bl.building_id, bl.household_id, h.unit, h.floor, bl.contract_id, \
-     bl.bill_year, bl.period_start, bl.period_end, bl.due_date, bl.amount_fen, bl.scheme_version, \
+     bl.bill_year, bl.period_start, bl.period_end, bl.due_date, bl.amount_fen, bl.scheme_version \
      FROM bills bl JOIN households h ON h.id = bl.household_id";
 
 impl Store {
