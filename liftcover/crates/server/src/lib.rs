@@ -6,6 +6,13 @@
 
 mod html;
 
+pub use html::csv;
+
+/// The printable sub-district report page.
+pub fn report_html(r: &liftcover_store::Report) -> String {
+    html::report(r)
+}
+
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{Form, Path, Query, State};

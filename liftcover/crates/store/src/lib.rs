@@ -16,14 +16,21 @@ use liftcover_core::ValidationError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("invalid {0}")]
-    Invalid(#[from] ValidationError),
+    #[error("invalid input: {0}")]
+    Invalid(ValidationError),
     #[error("{entity} not found: {key}")]
     NotFound { entity: &'static str, key: String },
     #[error("conflict: {0}")]
     Conflict(String),
     #[error("database error: {0}")]
     Db(String),
+}
+
+// Not `#[from]`: that would also make the error its own source and print it twice.
+impl From<ValidationError> for StoreError {
+    fn from(e: ValidationError) -> Self {
+        StoreError::Invalid(e)
+    }
 }
 
 impl StoreError {
