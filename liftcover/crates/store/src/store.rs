@@ -244,6 +244,12 @@ impl Store {
             .unwrap_or(0))
     }
 
+    /// Runs `f` in one transaction, committing on success and rolling back on any
+    /// error; public so that callers composing several raw statements stay atomic too.
+    pub fn in_transaction<T>(&mut self, f: impl FnOnce(&mut dyn Conn) -> Result<T>) -> Result<T> {
+        self.tx(f)
+    }
+
     /// Runs `f` in a transaction, committing on success and rolling back on any error.
     fn tx<T>(&mut self, f: impl FnOnce(&mut dyn Conn) -> Result<T>) -> Result<T> {
         let begin = match self.conn.dialect() {
