@@ -661,12 +661,17 @@ fn demo(st: &mut Store) -> Result<()> {
         );
     }
     let mut by_preset: Vec<(String, Vec<i64>)> = Vec::new();
-    for p in ["guangzhou", "nanjing-gulou", "beijing"] {
+    for (method, p, label) in [
+        ("floor_coefficients", "guangzhou", "guangzhou"),
+        ("floor_coefficients", "nanjing-gulou", "nanjing-gulou"),
+        ("floor_coefficients", "beijing", "beijing"),
+        ("coefficient_times_area", "guangzhou", "guangzhou × area"),
+    ] {
         let v = st.propose_scheme(
             code,
             &NewSchemeVersion {
                 scheme: SchemeInput {
-                    method: "floor_coefficients".into(),
+                    method: method.into(),
                     preset: Some(p.into()),
                     ..SchemeInput::default()
                 },
@@ -676,7 +681,7 @@ fn demo(st: &mut Store) -> Result<()> {
         )?;
         let (_, lines) = st.shares(code, 495_000)?;
         by_preset.push((
-            format!("{p} (v{})", v.version),
+            format!("{label} (v{})", v.version),
             lines.iter().map(|l| l.amount_fen).collect(),
         ));
     }
@@ -703,7 +708,7 @@ fn demo(st: &mut Store) -> Result<()> {
         if adopted.consent.passed { "passed" } else { "failed" }
     );
     let households = st.households(code)?;
-    say!("\n¥4,950.00 a year, shares by preset (floor coefficients, exact to the fen):\n");
+    say!("\n¥4,950.00 a year, shares by scheme version (exact to the fen):\n");
     say!(
         "| Unit | Floor | Area m² | {} |",
         by_preset
