@@ -18,8 +18,13 @@ pub fn response_limit_minutes(trapped: bool, urban: bool) -> i64 {
     }
 }
 
-pub fn response_deadline(reported_at: NaiveDateTime, trapped: bool, urban: bool) -> NaiveDateTime {
-    reported_at + Duration::minutes(response_limit_minutes(trapped, urban))
+/// When someone must be on site; `None` only at the very end of the calendar's range.
+pub fn response_deadline(
+    reported_at: NaiveDateTime,
+    trapped: bool,
+    urban: bool,
+) -> Option<NaiveDateTime> {
+    reported_at.checked_add_signed(Duration::minutes(response_limit_minutes(trapped, urban)))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,7 +60,7 @@ mod tests {
         let at = parse_datetime("at", "2024-05-01T08:00").unwrap();
         assert_eq!(
             response_deadline(at, true, true),
-            parse_datetime("at", "2024-05-01T08:30").unwrap()
+            Some(parse_datetime("at", "2024-05-01T08:30").unwrap())
         );
         let on_time = response_outcome(
             at,

@@ -834,7 +834,8 @@ impl Store {
         let reporter = non_empty("reporter", &input.reporter)?;
         let status = self.status_of(&b, at.date())?;
         let responsible = status.resolution.responsible.clone();
-        let deadline = fault::response_deadline(at, input.trapped, b.urban);
+        let deadline = fault::response_deadline(at, input.trapped, b.urban)
+            .ok_or_else(|| invalid("reported_at", "is too far in the future"))?;
         let id = self.tx(|c| {
             Self::insert_id(
                 c,
