@@ -256,6 +256,30 @@ pub struct ConsentReport {
     pub passed: bool,
 }
 
+impl ConsentReport {
+    /// The report for given totals: passed when at least ¾ of the households and ¾ of
+    /// the area signed.
+    pub fn from_counts(
+        households_total: i64,
+        households_signed: i64,
+        area_total_centi_m2: i64,
+        area_signed_centi_m2: i64,
+    ) -> Self {
+        let households_ok = households_total > 0 && households_signed * 4 >= households_total * 3;
+        let area_ok =
+            area_total_centi_m2 > 0 && area_signed_centi_m2 * 4 >= area_total_centi_m2 * 3;
+        ConsentReport {
+            households_total,
+            households_signed,
+            area_total_centi_m2,
+            area_signed_centi_m2,
+            households_ok,
+            area_ok,
+            passed: households_ok && area_ok,
+        }
+    }
+}
+
 /// The ¾-of-households and ¾-of-area consent check. Signatures from ids that are not
 /// households of the building are ignored by design: callers reject them before storing.
 pub fn consent(households: &[HouseholdInput], signed: &BTreeSet<i64>) -> ConsentReport {
@@ -267,17 +291,7 @@ pub fn consent(households: &[HouseholdInput], signed: &BTreeSet<i64>) -> Consent
         .filter(|h| signed.contains(&h.id))
         .map(|h| h.area_centi_m2)
         .sum();
-    let households_ok = households_total > 0 && households_signed * 4 >= households_total * 3;
-    let area_ok = area_total > 0 && area_signed * 4 >= area_total * 3;
-    ConsentReport {
-        households_total,
-        households_signed,
-        area_total_centi_m2: area_total,
-        area_signed_centi_m2: area_signed,
-        households_ok,
-        area_ok,
-        passed: households_ok && area_ok,
-    }
+    ConsentReport::from_counts(households_total, households_signed, area_total, area_signed)
 }
 
 #[cfg(test)]

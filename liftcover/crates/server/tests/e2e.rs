@@ -390,6 +390,41 @@ async fn scenario(app: Router) {
     );
     let (s, _) = call_text(&app, Method::GET, "/lifts/NOPE", None).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // The office's fault form: a good report redirects to the lift page, a bad one
+    // re-shows the form with the reason and stores nothing.
+    let form = |body: String| {
+        Request::builder()
+            .method(Method::POST)
+            .uri("/faults/new")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .expect("request")
+    };
+    let resp = app
+        .clone()
+        .oneshot(form(
+            "lift_code=NOPE&reported_at=2021-05-01T08%3A00&reporter=x&trapped=1&description="
+                .into(),
+        ))
+        .await
+        .expect("response");
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    assert_eq!(count(&app, "/api/faults").await, 2);
+    let resp = app
+        .clone()
+        .oneshot(form(format!("lift_code={CODE}&reported_at=2021-05-01T08%3A00&reporter=502&trapped=1&description=stuck")))
+        .await
+        .expect("response");
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let (_, faults) = get(&app, "/api/faults").await;
+    let last = faults
+        .as_array()
+        .and_then(|a| a.last().cloned())
+        .unwrap_or_default();
+    assert_eq!(last["routed_party"], "人保财险宁波");
+    assert_eq!(last["trapped"], true);
+    assert_eq!(last["deadline"], "2021-05-01T08:30:00");
 }
 
 fn run(store: Store) {

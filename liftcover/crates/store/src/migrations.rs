@@ -56,6 +56,10 @@ CREATE TABLE scheme_versions (
     fingerprint TEXT NOT NULL,
     signed_on TEXT NOT NULL,
     adopted BIGINT NOT NULL,
+    households_total BIGINT NOT NULL,
+    households_signed BIGINT NOT NULL,
+    area_total_centi_m2 BIGINT NOT NULL,
+    area_signed_centi_m2 BIGINT NOT NULL,
     created_at TEXT NOT NULL,
     UNIQUE (building_id, version)
 );

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{NaiveDate, NaiveDateTime};
-use liftcover_core::apportion::{self, HouseholdInput, Method, Scheme};
+use liftcover_core::apportion::{self, ConsentReport, HouseholdInput, Method, Scheme};
 use liftcover_core::billing;
 use liftcover_core::fault;
 use liftcover_core::money::{format_fixed, format_yuan, parse_fixed, parse_yuan};
@@ -638,8 +638,8 @@ impl Store {
             let next = rows.first().map(|r| r.int(0)).transpose()?.unwrap_or(0) + 1;
             let id = Self::insert_id(
                 c,
-                "INSERT INTO scheme_versions (building_id, version, scheme_json, fingerprint, signed_on, adopted, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                &[b.id.into(), next.into(), text.clone().into(), fp.clone().into(), signed_on.to_string().into(), adopted.into(), created_at.clone().into()],
+                "INSERT INTO scheme_versions (building_id, version, scheme_json, fingerprint, signed_on, adopted, households_total, households_signed, area_total_centi_m2, area_signed_centi_m2, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                &[b.id.into(), next.into(), text.clone().into(), fp.clone().into(), signed_on.to_string().into(), adopted.into(), consent.households_total.into(), consent.households_signed.into(), consent.area_total_centi_m2.into(), consent.area_signed_centi_m2.into(), created_at.clone().into()],
             )?;
             for h in &signed {
                 c.exec(
@@ -654,7 +654,7 @@ impl Store {
 
     fn scheme_by_id(&mut self, id: i64) -> Result<SchemeVersion> {
         let rows = self.conn.query(
-            "SELECT id, building_id, version, scheme_json, fingerprint, signed_on, adopted, created_at FROM scheme_versions WHERE id = ?",
+            "SELECT id, building_id, version, scheme_json, fingerprint, signed_on, adopted, created_at, households_total, households_signed, area_total_centi_m2, area_signed_centi_m2 FROM scheme_versions WHERE id = ?",
             &[id.into()],
         )?;
         let r = rows
@@ -668,14 +668,13 @@ impl Store {
             "SELECT s.household_id, h.unit FROM scheme_signatures s JOIN households h ON h.id = s.household_id WHERE s.scheme_version_id = ? ORDER BY h.floor, h.unit",
             &[id.into()],
         )?;
-        let mut signed = BTreeSet::new();
-        let mut signed_by = Vec::new();
-        for s in &signed_rows {
-            signed.insert(s.int(0)?);
-            signed_by.push(s.text(1)?);
-        }
-        let households = self.households_of(building_id)?;
-        let consent = apportion::consent(&Self::inputs(&households)?, &signed);
+        let signed_by = signed_rows
+            .iter()
+            .map(|s| s.text(1))
+            .collect::<Result<Vec<_>>>()?;
+        // The consent as it stood when the version was signed, not against today's
+        // household list.
+        let consent = ConsentReport::from_counts(r.int(8)?, r.int(9)?, r.int(10)?, r.int(11)?);
         Ok(SchemeVersion {
             id,
             building_id,
