@@ -61,4 +61,8 @@ echo "PostgreSQL test cluster on 127.0.0.1:$pg_port"
 jobs_flag=(-j "${LIFTCOVER_BUILD_JOBS:-1}")
 cargo fmt --all -- --check
 cargo clippy "${jobs_flag[@]}" --all-targets -- -D warnings
-cargo test "${jobs_flag[@]}"
+test_log="$pg_dir/cargo-test.log"
+cargo test "${jobs_flag[@]}" 2>&1 | tee "$test_log"
+# One plain closing line over every test binary.
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed;?$/) p += $(i-1); if ($i ~ /^failed;?$/) f += $(i-1) } }
+     END { printf "liftcover: %d passed, %d failed\n", p, f }' "$test_log"
