@@ -74,6 +74,28 @@ impl IntoResponse for ApiError {
 
 type ApiResult<T> = Result<T, ApiError>;
 
+/// `Json` whose rejections (malformed body, missing or mistyped field) come back as the
+/// API's JSON error shape rather than plain text.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> axum::extract::FromRequest<S> for ApiJson<T>
+where
+    Json<T>: axum::extract::FromRequest<S, Rejection = axum::extract::rejection::JsonRejection>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(rejection) => Err(ApiError(
+                rejection.status(),
+                json!({"error": rejection.body_text()}),
+            )),
+        }
+    }
+}
+
 async fn with_store<T, F>(state: &AppState, f: F) -> ApiResult<T>
 where
     T: Send + 'static,
@@ -207,7 +229,7 @@ pub async fn serve(store: Store, addr: &str) -> std::io::Result<()> {
 
 async fn create_sub_district(
     State(s): State<AppState>,
-    Json(b): Json<NameBody>,
+    ApiJson(b): ApiJson<NameBody>,
 ) -> ApiResult<impl IntoResponse> {
     let r = with_store(&s, move |st| st.create_sub_district(&b.name)).await?;
     Ok((StatusCode::CREATED, Json(r)))
@@ -219,7 +241,7 @@ async fn list_sub_districts(State(s): State<AppState>) -> ApiResult<impl IntoRes
 
 async fn create_community(
     State(s): State<AppState>,
-    Json(b): Json<CommunityBody>,
+    ApiJson(b): ApiJson<CommunityBody>,
 ) -> ApiResult<impl IntoResponse> {
     let r = with_store(&s, move |st| {
         st.create_community(b.sub_district_id, &b.name)
@@ -234,7 +256,7 @@ async fn list_communities(State(s): State<AppState>) -> ApiResult<impl IntoRespo
 
 async fn create_building(
     State(s): State<AppState>,
-    Json(b): Json<NewBuilding>,
+    ApiJson(b): ApiJson<NewBuilding>,
 ) -> ApiResult<impl IntoResponse> {
     let r = with_store(&s, move |st| st.create_building(&b)).await?;
     Ok((StatusCode::CREATED, Json(r)))
@@ -254,7 +276,7 @@ async fn get_building(
 async fn add_household(
     State(s): State<AppState>,
     Path(code): Path<String>,
-    Json(b): Json<NewHousehold>,
+    ApiJson(b): ApiJson<NewHousehold>,
 ) -> ApiResult<impl IntoResponse> {
     let r = with_store(&s, move |st| st.add_household(&code, &b)).await?;
     Ok((StatusCode::CREATED, Json(r)))
@@ -270,7 +292,7 @@ async fn list_households(
 async fn add_contract(
     State(s): State<AppState>,
     Path(code): Path<String>,
-    Json(b): Json<NewContract>,
+    ApiJson(b): ApiJson<NewContract>,
 ) -> ApiResult<impl IntoResponse> {
     let r = with_store(&s, move |st| st.add_contract(&code, &b)).await?;
     Ok((StatusCode::CREATED, Json(r)))
@@ -286,7 +308,7 @@ async fn list_contracts(
 async fn propose_scheme(
     State(s): State<AppState>,
     Path(code): Path<String>,
-    Json(b): Json<NewSchemeVersion>,
+    ApiJson(b): ApiJson<NewSchemeVersion>,
 ) -> ApiResult<impl IntoResponse> {
     let r = with_store(&s, move |st| st.propose_scheme(&code, &b)).await?;
     Ok((StatusCode::CREATED, Json(r)))
@@ -328,7 +350,7 @@ async fn get_status(
 async fn add_maintenance(
     State(s): State<AppState>,
     Path(code): Path<String>,
-    Json(b): Json<NewMaintenance>,
+    ApiJson(b): ApiJson<NewMaintenance>,
 ) -> ApiResult<impl IntoResponse> {
     let r = with_store(&s, move |st| st.record_maintenance(&code, &b)).await?;
     Ok((StatusCode::CREATED, Json(r)))
@@ -348,7 +370,7 @@ async fn get_schedule(
 async fn generate_bills(
     State(s): State<AppState>,
     Path(code): Path<String>,
-    Json(b): Json<BillsBody>,
+    ApiJson(b): ApiJson<BillsBody>,
 ) -> ApiResult<impl IntoResponse> {
     let r = with_store(&s, move |st| {
         st.generate_bills(&code, b.contract_id, b.year)
@@ -367,7 +389,7 @@ async fn list_bills(
 async fn add_payment(
     State(s): State<AppState>,
     Path(id): Path<i64>,
-    Json(b): Json<NewPayment>,
+    ApiJson(b): ApiJson<NewPayment>,
 ) -> ApiResult<impl IntoResponse> {
     let r = with_store(&s, move |st| st.record_payment(id, &b)).await?;
     Ok((StatusCode::CREATED, Json(r)))
@@ -375,7 +397,7 @@ async fn add_payment(
 
 async fn report_fault(
     State(s): State<AppState>,
-    Json(b): Json<NewFault>,
+    ApiJson(b): ApiJson<NewFault>,
 ) -> ApiResult<impl IntoResponse> {
     let r = with_store(&s, move |st| st.report_fault(&b)).await?;
     Ok((StatusCode::CREATED, Json(r)))
@@ -388,7 +410,7 @@ async fn list_faults(State(s): State<AppState>) -> ApiResult<impl IntoResponse> 
 async fn fault_arrival(
     State(s): State<AppState>,
     Path(id): Path<i64>,
-    Json(b): Json<ArrivalBody>,
+    ApiJson(b): ApiJson<ArrivalBody>,
 ) -> ApiResult<impl IntoResponse> {
     Ok(Json(
         with_store(&s, move |st| st.fault_arrived(id, &b.arrived_at)).await?,
@@ -398,7 +420,7 @@ async fn fault_arrival(
 async fn fault_resolution(
     State(s): State<AppState>,
     Path(id): Path<i64>,
-    Json(b): Json<FaultResolution>,
+    ApiJson(b): ApiJson<FaultResolution>,
 ) -> ApiResult<impl IntoResponse> {
     Ok(Json(
         with_store(&s, move |st| st.resolve_fault(id, &b)).await?,

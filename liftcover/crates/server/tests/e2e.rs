@@ -100,6 +100,17 @@ async fn scenario(app: Router) {
     assert_eq!(count(&app, &households).await, 12);
 
     // Bad input: clear error, nothing changed.
+    let (s, v) = post(&app, &households, json!({"unit": "x2", "area_m2": "50"})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("missing field `floor`"),
+        "{v}"
+    );
+
+    // Bad input: clear error, nothing changed.
     let (s, v) = post(
         &app,
         "/api/lifts/NO-SUCH-LIFT/households",
