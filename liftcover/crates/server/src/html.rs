@@ -191,7 +191,7 @@ fn report_sections(r: &Report, link: bool) -> String {
             "Bill year",
             "Due",
             "Outstanding ¥",
-            "Days overdue",
+            "Ageing (days past due)",
         ],
         &rows,
     ));
@@ -252,7 +252,7 @@ fn faults_table(faults: &[Fault]) -> String {
             "Routed to",
             "Respond by",
             "Response min",
-            "Limit",
+            "Met limit",
             "State",
             "Cost ¥",
             "Paid by",
@@ -432,6 +432,12 @@ pub fn lift(p: &LiftPage) -> String {
         &rows,
     ));
     s.push_str("<h2>Scheme versions</h2>");
+    let in_force = p
+        .schemes
+        .iter()
+        .filter(|v| v.adopted)
+        .map(|v| v.version)
+        .max();
     let rows: Vec<Vec<String>> = p
         .schemes
         .iter()
@@ -449,10 +455,10 @@ pub fn lift(p: &LiftPage) -> String {
                     liftcover_core::money::format_fixed(v.consent.area_signed_centi_m2, 2),
                     liftcover_core::money::format_fixed(v.consent.area_total_centi_m2, 2)
                 ),
-                if v.adopted {
-                    "<span class=\"ok\">adopted</span>".into()
-                } else {
-                    "<span class=\"bad\">consent short</span>".into()
+                match (v.adopted, Some(v.version) == in_force) {
+                    (true, true) => "<span class=\"ok\">in force</span>".into(),
+                    (true, false) => "superseded".into(),
+                    (false, _) => "<span class=\"bad\">consent short of ¾</span>".into(),
                 },
                 esc(&v.fingerprint),
             ]
