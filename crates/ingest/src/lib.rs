@@ -56,7 +56,8 @@ pub enum IngestError {
     },
     #[error("{}: column `{column}` appears twice in the header", path.display())]
     DuplicateColumn { path: PathBuf, column: &'static str },
-    #[error("{}:{line}: {reason}", path.display())]
+    /// `line` 0 means the whole file.
+    #[error("{}{}: {reason}", path.display(), if *line > 0 { format!(":{line}") } else { String::new() })]
     Corrupt {
         path: PathBuf,
         line: u64,

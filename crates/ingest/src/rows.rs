@@ -143,8 +143,12 @@ impl BatchBuilder {
             }
             Kind::Tac => {
                 let t = s.trim();
-                if t.len() != 8 || !t.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err(Invalid("TAC must have 8 digits"));
+                // Spreadsheets drop the leading 0 of TACs such as Apple's 01xxxxxx; the
+                // integer form is the same either way.
+                if !(7..=8).contains(&t.len()) || !t.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(Invalid(
+                        "TAC must have 8 digits (7 if a leading 0 was lost)",
+                    ));
                 }
                 Cell::Int(parse_count(t)?)
             }

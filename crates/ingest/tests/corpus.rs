@@ -2,6 +2,8 @@
 //! and the full diagnostics are compared with `tests/corpus/<case>/expected.txt`.
 //! Refresh the expected files with `UPDATE_EXPECT=1 cargo test -p duanka-ingest --test corpus`.
 
+#![allow(clippy::unwrap_used)] // test helpers: a failure is the test failing
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,235 @@
+//! The `duanka` binary as a user runs it: exit codes, messages and outputs.
+
+#![allow(clippy::unwrap_used)] // test helpers: a failure is the test failing
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn duanka(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_duanka"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .unwrap()
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn temp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("duanka-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn counts(json: &serde_json::Value) -> Vec<(String, u64, u64, u64)> {
+    json["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["table"].as_str().unwrap().to_string(),
+                t["read"].as_u64().unwrap(),
+                t["accepted"].as_u64().unwrap(),
+                t["rejected"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn inspect_the_bundled_example() {
+    let o = duanka(&["inspect", "examples/tiny", "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let j: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let c = counts(&j);
+    assert_eq!(c.len(), 13, "every contract table is in the example");
+    assert!(c.iter().all(|(_, r, a, x)| r == a && *x == 0));
+    let sms = &j["tables"][1];
+    assert_eq!(sms["table"], "sms");
+    assert_eq!(sms["files"].as_array().unwrap().len(), 2);
+    assert_eq!(sms["distinct"]["values"], 16);
+    assert_eq!(sms["time_span"]["first"], "2025-10-14T01:01:24Z");
+    let text = duanka(&["inspect", "examples/tiny"]);
+    assert!(text.status.success());
+    assert!(
+        stdout(&text).contains("sms                2           54           54         0"),
+        "{}",
+        stdout(&text)
+    );
+}
+
+#[test]
+fn convert_round_trips_through_parquet() {
+    let out = temp("convert");
+    let o = duanka(&["convert", "examples/tiny", "--to", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(out.join("sms.parquet").is_file());
+    let a: serde_json::Value = serde_json::from_str(&stdout(&duanka(&[
+        "inspect",
+        "examples/tiny",
+        "--format",
+        "json",
+    ])))
+    .unwrap();
+    let b: serde_json::Value = serde_json::from_str(&stdout(&duanka(&[
+        "inspect",
+        out.to_str().unwrap(),
+        "--format",
+        "json",
+    ])))
+    .unwrap();
+    assert_eq!(
+        counts(&a)
+            .iter()
+            .map(|c| (c.0.clone(), c.2))
+            .collect::<Vec<_>>(),
+        counts(&b)
+            .iter()
+            .map(|c| (c.0.clone(), c.1))
+            .collect::<Vec<_>>()
+    );
+    // Same answers from the cache as from the source, and the cache is sorted by number.
+    let q =
+        "SELECT msisdn, count(*) AS n, min(ts) AS first FROM sms GROUP BY msisdn ORDER BY msisdn";
+    assert_eq!(
+        stdout(&duanka(&["sql", "examples/tiny", q, "--format", "csv"])),
+        stdout(&duanka(&[
+            "sql",
+            out.to_str().unwrap(),
+            q,
+            "--format",
+            "csv"
+        ]))
+    );
+    let first = stdout(&duanka(&[
+        "sql",
+        out.to_str().unwrap(),
+        "SELECT msisdn FROM sms LIMIT 3",
+        "--format",
+        "csv",
+        "--threads",
+        "1",
+    ]));
+    assert_eq!(
+        first,
+        "msisdn\n8613312340000\n8613312340000\n8613312340000\n"
+    );
+    std::fs::remove_dir_all(out).unwrap();
+}
+
+#[test]
+fn sql_formats() {
+    let q = "SELECT msisdn, imei_luhn_ok(imei) AS ok FROM attach WHERE NOT imei_luhn_ok(imei)";
+    let csv = duanka(&["sql", "examples/tiny", q, "--format", "csv"]);
+    assert!(csv.status.success(), "{}", stderr(&csv));
+    assert_eq!(stdout(&csv), "msisdn,ok\n8613312340001,false\n");
+    let json = duanka(&["sql", "examples/tiny", q, "--format", "json"]);
+    assert_eq!(stdout(&json), "{\"msisdn\":8613312340001,\"ok\":false}\n");
+    let bad = duanka(&["sql", "examples/tiny", "SELECT * FROM nowhere"]);
+    assert_eq!(bad.status.code(), Some(3));
+    assert!(stderr(&bad).contains("nowhere"), "{}", stderr(&bad));
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    std::fs::write(dir.join(name), text).unwrap();
+}
+
+#[test]
+fn too_many_rejects_stop_with_exit_4_after_writing_every_reject() {
+    let d = temp("rejects");
+    let mut sms = String::from("ts,direction,msisdn,peer\n");
+    for i in 0..98 {
+        sms.push_str(&format!(
+            "2025-10-14 21:05:00,MT,133123400{i:02},1069012345\n"
+        ));
+    }
+    sms.push_str(
+        "2025-10-14 21:05:00,MT,12345,1069012345\n2025-10-14 25:05:00,MT,13312340000,1069012345\n",
+    );
+    write(&d, "sms.csv", &sms);
+    let rejects = d.join("rejects.csv");
+    let o = duanka(&[
+        "inspect",
+        d.to_str().unwrap(),
+        "--rejects",
+        rejects.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(
+        stderr(&o)
+            .contains("table sms: 2 of 100 rows rejected (2.00 %), above the limit of 1.00 %"),
+        "{}",
+        stderr(&o)
+    );
+    let written = std::fs::read_to_string(&rejects).unwrap();
+    assert_eq!(written.lines().count(), 3, "{written}");
+    assert!(written.contains("sms.csv,100,msisdn,"), "{written}");
+    assert!(
+        written.contains(",101,ts,\"hour, minute or second out of range\",2025-10-14 25:05:00"),
+        "{written}"
+    );
+    let ok = duanka(&["inspect", d.to_str().unwrap(), "--max-reject-share", "0.05"]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    std::fs::remove_dir_all(d).unwrap();
+}
+
+#[test]
+fn a_missing_column_is_exit_3_naming_file_and_column() {
+    let d = temp("missing");
+    write(
+        &d,
+        "calls.csv",
+        "ts,direction,msisdn,peer\n2025-10-14 21:05:00,MT,13312345678,13312345679\n",
+    );
+    let o = duanka(&["inspect", d.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3));
+    let e = stderr(&o);
+    assert!(
+        e.contains("calls.csv: table calls needs column `duration_s`, which is missing"),
+        "{e}"
+    );
+    let tz = duanka(&["inspect", d.to_str().unwrap(), "--tz", "Mars/Base"]);
+    assert_eq!(tz.status.code(), Some(3));
+    assert!(
+        stderr(&tz).contains("unknown time zone \"Mars/Base\""),
+        "{}",
+        stderr(&tz)
+    );
+    std::fs::remove_dir_all(d).unwrap();
+}
+
+#[test]
+fn local_times_follow_the_zone_setting() {
+    let d = temp("tz");
+    write(
+        &d,
+        "audit.csv",
+        "ts,user,action\n2025-07-01 12:00:00,ops,login\n",
+    );
+    let q = "SELECT CAST(ts AS BIGINT) AS t FROM audit";
+    let sh = stdout(&duanka(&["sql", d.to_str().unwrap(), q, "--format", "csv"]));
+    let be = stdout(&duanka(&[
+        "sql",
+        d.to_str().unwrap(),
+        q,
+        "--format",
+        "csv",
+        "--tz",
+        "Europe/Berlin",
+    ]));
+    assert_eq!(sh, "t\n1751342400\n");
+    assert_eq!(be, "t\n1751364000\n");
+    std::fs::remove_dir_all(d).unwrap();
+}

@@ -1,0 +1,129 @@
+//! duanka's SQL functions through a real session: over the bundled example dataset and
+//! over the real public reference data beside the repository.
+
+#![allow(clippy::unwrap_used)] // test helpers: a failure is the test failing
+
+use std::path::PathBuf;
+
+use arrow::util::pretty::pretty_format_batches;
+use duanka_ingest::{ReadOptions, read_dataset};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn run(opts: &ReadOptions, query: &str) -> String {
+    let ds = read_dataset(&root().join("examples/tiny"), opts).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let batches = rt.block_on(async {
+        let ctx = duanka_query::session_for(&ds, 2).unwrap();
+        duanka_query::sql(&ctx, query).await.unwrap()
+    });
+    pretty_format_batches(&batches).unwrap().to_string()
+}
+
+fn check(query: &str, expected: &str) {
+    let got = run(&ReadOptions::default(), query);
+    assert_eq!(got.trim(), expected.trim(), "query: {query}\n{got}");
+}
+
+#[test]
+fn identifier_functions() {
+    check(
+        "SELECT msisdn_block(8613312345678) AS b, msisdn_prefix(8613312345678, 5) AS p, msisdn_segment(8613312345678) AS s, \
+         imei_luhn_ok(490154203237518) AS ok, imei_luhn_ok(490154203237519) AS bad, imei_tac(490154203237518) AS tac, \
+         imsi_mcc(460110123456789) AS mcc, imsi_country(460110123456789) AS cc, imsi_carrier(460110123456789) AS carrier",
+        "
++-----------+-------+---------+------+-------+----------+-----+----+----------+
+| b         | p     | s       | ok   | bad   | tac      | mcc | cc | carrier  |
++-----------+-------+---------+------+-------+----------+-----+----+----------+
+| 861331234 | 86133 | 1331234 | true | false | 49015420 | 460 | CN | 中国电信 |
++-----------+-------+---------+------+-------+----------+-----+----+----------+",
+    );
+}
+
+#[test]
+fn lookups_from_the_dataset_reference_tables() {
+    check(
+        "SELECT DISTINCT dst_ip, ip_country(dst_ip) AS c, ip_is_private(dst_ip) AS private, ip_in_cidr(dst_ip, '10.0.0.0/8') AS internal \
+         FROM flows ORDER BY dst_ip",
+        "
++------------+---------+---------+----------+
+| dst_ip     | c       | private | internal |
++------------+---------+---------+----------+
+| 10.1.1.5   | private | true    | true     |
+| 45.76.1.10 | JP      | false   | false    |
++------------+---------+---------+----------+",
+    );
+    check(
+        "SELECT segment_province(msisdn) AS p, segment_city(msisdn) AS c, segment_carrier(msisdn) AS k, count(*) AS n \
+         FROM subscribers GROUP BY 1, 2, 3 ORDER BY 2",
+        "
++--------+--------+----------+----+
+| p      | c      | k        | n  |
++--------+--------+----------+----+
+| 广东省 | 广州市 | 中国电信 | 10 |
+| 广东省 | 深圳市 | 中国电信 | 6  |
++--------+--------+----------+----+",
+    );
+}
+
+#[test]
+fn counting_distinct_over_dictionary_peers_and_joining_tac() {
+    check(
+        "SELECT count(DISTINCT peer) AS services FROM sms WHERE category = 'otp' AND msisdn = 8618902000000",
+        "
++----------+
+| services |
++----------+
+| 4        |
++----------+",
+    );
+    check(
+        "SELECT t.brand, count(*) AS handsets FROM attach a JOIN tac t ON imei_tac(a.imei) = t.tac GROUP BY 1 ORDER BY 1",
+        "
++--------+----------+
+| brand  | handsets |
++--------+----------+
+| Apple  | 3        |
+| Huawei | 3        |
+| Xiaomi | 5        |
++--------+----------+",
+    );
+}
+
+#[test]
+fn lookups_from_the_public_reference_data() {
+    // The example dataset holds its own small geoip/segments; an empty folder with the
+    // reference directory shows the public data being used.
+    let empty = std::env::temp_dir().join(format!("duanka-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).unwrap();
+    let opts = ReadOptions {
+        reference_dir: Some(root().join("../shared/data/reference")),
+        ..ReadOptions::default()
+    };
+    let ds = read_dataset(&empty, &opts).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let batches = rt.block_on(async {
+        let ctx = duanka_query::session_for(&ds, 2).unwrap();
+        duanka_query::sql(
+            &ctx,
+            "SELECT ip_country('1.0.1.5') AS cn, ip_country('8.8.8.8') AS us, ip_country('192.168.1.1') AS lan, \
+             segment_province(8613302311234) AS p, segment_city(8613302311234) AS c, segment_carrier(8613302311234) AS k",
+        )
+        .await
+        .unwrap()
+    });
+    let got = pretty_format_batches(&batches).unwrap().to_string();
+    assert!(
+        got.contains("| CN | US | private | 广东省 | 深圳市 | 中国电信 |"),
+        "{got}"
+    );
+    std::fs::remove_dir_all(empty).unwrap();
+}
