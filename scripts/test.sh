@@ -12,5 +12,5 @@ cargo test -j "$jobs" --workspace
 
 if [ -x liftcover/scripts/test.sh ] || [ -f liftcover/scripts/test.sh ]; then
   echo "== liftcover"
-  bash liftcover/scripts/test.sh
+  LIFTCOVER_BUILD_JOBS="$jobs" bash liftcover/scripts/test.sh
 fi
