@@ -13,7 +13,7 @@ cargo build --release -p duanka-cli -q
 bin="$target/release/duanka"
 
 csv="$work/csv/sms.csv"
-if [ ! -f "$csv" ] || [ "$(du -m "$csv" | cut -f1)" -lt "$size_mb" ]; then
+if [ ! -f "$csv" ] || [ "$(stat -c %s "$csv")" -lt $((size_mb * 1000000)) ]; then
   echo "generating $csv (${size_mb} MB)..."
   python3 bench/gen_sms.py "$csv" "$size_mb"
 fi

@@ -12,7 +12,7 @@ use arrow::datatypes::{DataType, TimeUnit};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use crate::diag::{FileReport, Reject};
-use crate::rows::BatchBuilder;
+use crate::rows::{BatchBuilder, MAX_COLS};
 use crate::source::SourceFile;
 use crate::spec::TableSpec;
 use crate::text::{FileOutput, map_columns};
@@ -22,8 +22,6 @@ use crate::{IngestError, ReadOptions};
 pub const NORMALISED_KEY: &str = "duanka.normalised";
 /// Version of the normalised layout; bumped when the Arrow types change.
 pub const NORMALISED_VERSION: &str = "1";
-
-const MAX_COLS: usize = 16;
 
 pub(crate) fn read_file(
     spec: &'static TableSpec,
@@ -111,14 +109,14 @@ pub(crate) fn read_file(
         for r in 0..batch.num_rows() {
             row_no += 1;
             report.read += 1;
-            let mut fields: [Option<&[u8]>; MAX_COLS] = [None; MAX_COLS];
+            let mut fields: [Option<&str>; MAX_COLS] = [None; MAX_COLS];
             for (f, t) in fields.iter_mut().zip(&texts) {
                 *f = t.as_ref().and_then(|a| {
                     let s = a.as_string::<i32>();
-                    (!s.is_null(r)).then(|| s.value(r).as_bytes())
+                    (!s.is_null(r)).then(|| s.value(r))
                 });
             }
-            match rows.push(&fields[..spec.columns.len().min(MAX_COLS)]) {
+            match rows.push_str(&fields[..spec.columns.len().min(MAX_COLS)]) {
                 Ok(()) => report.accepted += 1,
                 Err(e) => rejects.push(Reject {
                     table: spec.name,

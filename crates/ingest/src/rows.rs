@@ -6,12 +6,12 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, Int32Builder, Int64Builder, RecordBatch, StringBuilder, StringDictionaryBuilder,
-    TimestampSecondBuilder,
+    ArrayRef, DictionaryArray, Int32Builder, Int64Builder, RecordBatch, StringArray, StringBuilder,
+    StringDictionaryBuilder, TimestampSecondBuilder,
 };
 use arrow::datatypes::Int32Type;
 use duanka_model::{
-    Invalid, PeerForm, TimeParser, one_of, parse_imei, parse_imsi, parse_ip, parse_ip_or_cidr,
+    Invalid, PeerForm, TimeParser, parse_imei, parse_imsi, parse_ip, parse_ip_or_cidr,
     parse_money_fen, parse_msisdn, parse_peer,
 };
 
@@ -39,6 +39,8 @@ enum Col {
     Ts(TimestampSecondBuilder),
     Str(StringBuilder),
     Dict(StringDictionaryBuilder<Int32Type>),
+    /// A closed vocabulary: keys into the fixed list, no hashing per row.
+    Vocab(Int32Builder, &'static [&'static str]),
 }
 
 /// Builds normalised batches for one table, row by row.
@@ -69,26 +71,27 @@ impl BatchBuilder {
     }
 
     /// Parses one row whose raw values are given in spec column order (`None` when the
-    /// column is absent from the source or the value is null).
+    /// column is absent from the source or the value is null). Each value is checked to
+    /// be UTF-8 first; readers that have checked a whole record use [`Self::push_str`].
     pub fn push(&mut self, fields: &[Option<&[u8]>]) -> Result<(), RowError> {
+        let mut texts: [Option<&str>; MAX_COLS] = [None; MAX_COLS];
+        for ((t, raw), c) in texts.iter_mut().zip(fields).zip(self.spec.columns) {
+            if let Some(b) = raw {
+                *t = Some(std::str::from_utf8(b).map_err(|_| RowError {
+                    column: Some(c.name),
+                    reason: "value is not valid UTF-8".into(),
+                    value: Some(crate::diag::Reject::clip(b)),
+                })?);
+            }
+        }
+        self.push_str(&texts[..fields.len().min(MAX_COLS)])
+    }
+
+    /// As [`Self::push`], for values already known to be text.
+    pub fn push_str(&mut self, fields: &[Option<&str>]) -> Result<(), RowError> {
         self.scratch.clear();
         for (i, c) in self.spec.columns.iter().enumerate() {
-            let raw = fields.get(i).copied().flatten();
-            let text = match raw {
-                None => None,
-                Some(b) => match std::str::from_utf8(b) {
-                    Ok(s) => Some(s),
-                    Err(_) => {
-                        return Err(RowError {
-                            column: Some(c.name),
-                            reason: "value is not valid UTF-8".into(),
-                            value: Some(crate::diag::Reject::clip(b)),
-                        });
-                    }
-                },
-            };
-            let text = text.filter(|s| !s.trim().is_empty());
-            let Some(s) = text else {
+            let Some(s) = fields.get(i).copied().flatten().filter(|s| !blank(s)) else {
                 if c.required {
                     return Err(RowError {
                         column: Some(c.name),
@@ -172,26 +175,65 @@ impl BatchBuilder {
                 let c = parse_ip_or_cidr(s)?;
                 self.display(c)
             }
-            Kind::Text | Kind::Code => self.text(s.trim()),
+            Kind::Text | Kind::Code => {
+                let t = if blank_edges(s) { s.trim() } else { s };
+                self.text(t)
+            }
             Kind::Vocab(allowed, reason) => {
-                let v = one_of(s, allowed, reason)?;
-                self.text(v)
+                let t = s.trim();
+                let i = allowed
+                    .iter()
+                    .position(|a| *a == t)
+                    .or_else(|| allowed.iter().position(|a| a.eq_ignore_ascii_case(t)))
+                    .ok_or(Invalid(reason))?;
+                Cell::Int(i as i64)
             }
         })
     }
 
-    /// Takes the rows built so far as one batch.
+    /// Takes the rows built so far as one batch. The next batch's builders are sized like
+    /// this one, so that they rarely grow (each growth copies and touches fresh pages).
     pub fn finish(&mut self) -> RecordBatch {
+        let rows = self.rows.max(1024);
         let arrays: Vec<ArrayRef> = self
             .cols
             .iter_mut()
             .map(|c| -> ArrayRef {
                 match c {
-                    Col::I64(b) => Arc::new(b.finish()),
-                    Col::I32(b) => Arc::new(b.finish()),
-                    Col::Ts(b) => Arc::new(b.finish().with_timezone("+00:00")),
-                    Col::Str(b) => Arc::new(b.finish()),
+                    Col::I64(b) => {
+                        let a = Arc::new(b.finish());
+                        *b = Int64Builder::with_capacity(rows);
+                        a
+                    }
+                    Col::I32(b) => {
+                        let a = Arc::new(b.finish());
+                        *b = Int32Builder::with_capacity(rows);
+                        a
+                    }
+                    Col::Ts(b) => {
+                        let a = Arc::new(b.finish().with_timezone("+00:00"));
+                        *b = TimestampSecondBuilder::with_capacity(rows);
+                        a
+                    }
+                    Col::Str(b) => {
+                        let bytes = b.values_slice().len();
+                        let a = Arc::new(b.finish());
+                        *b = StringBuilder::with_capacity(rows, bytes + bytes / 8);
+                        a
+                    }
                     Col::Dict(b) => Arc::new(b.finish()),
+                    Col::Vocab(b, values) => {
+                        let keys = b.finish();
+                        *b = Int32Builder::with_capacity(rows);
+                        let dict = DictionaryArray::<Int32Type>::try_new(
+                            keys,
+                            Arc::new(StringArray::from(values.to_vec())),
+                        );
+                        // Keys are positions in `values`, so they are always in range.
+                        Arc::new(
+                            dict.unwrap_or_else(|e| unreachable!("vocabulary keys in range: {e}")),
+                        )
+                    }
                 }
             })
             .collect();
@@ -200,6 +242,25 @@ impl BatchBuilder {
         RecordBatch::try_new(self.spec.schema(), arrays)
             .unwrap_or_else(|e| unreachable!("batch built against its own schema: {e}"))
     }
+}
+
+/// The widest table has 9 columns; rows are assembled in fixed arrays of this size.
+pub(crate) const MAX_COLS: usize = 16;
+
+/// Empty or only whitespace. Most values start with a visible character, which decides
+/// it without scanning.
+fn blank(s: &str) -> bool {
+    match s.as_bytes().first() {
+        None => true,
+        Some(b) if !b.is_ascii_whitespace() => false,
+        Some(_) => s.trim().is_empty(),
+    }
+}
+
+/// Whether `s` starts or ends with whitespace (so that trimming would change it).
+fn blank_edges(s: &str) -> bool {
+    s.chars().next().is_some_and(char::is_whitespace)
+        || s.chars().next_back().is_some_and(char::is_whitespace)
 }
 
 fn parse_count(s: &str) -> Result<i64, Invalid> {
@@ -226,9 +287,8 @@ fn new_col(kind: Kind) -> Col {
         | Kind::Tac
         | Kind::DigitPrefix => Col::I64(Int64Builder::new()),
         Kind::Text | Kind::IpOrCidr => Col::Str(StringBuilder::new()),
-        Kind::Peer | Kind::Ip | Kind::Code | Kind::Vocab(..) => {
-            Col::Dict(StringDictionaryBuilder::new())
-        }
+        Kind::Vocab(values, _) => Col::Vocab(Int32Builder::new(), values),
+        Kind::Peer | Kind::Ip | Kind::Code => Col::Dict(StringDictionaryBuilder::new()),
     }
 }
 
@@ -236,6 +296,8 @@ fn append(col: &mut Col, cell: Cell, scratch: &str) {
     match (col, cell) {
         (Col::I64(b), Cell::Int(v)) => b.append_value(v),
         (Col::I32(b), Cell::Int(v)) => b.append_value(v as i32),
+        (Col::Vocab(b, _), Cell::Int(v)) => b.append_value(v as i32),
+        (Col::Vocab(b, _), _) => b.append_null(),
         (Col::Ts(b), Cell::Int(v)) => b.append_value(v),
         (Col::Str(b), Cell::Span(a, z)) => b.append_value(&scratch[a..z]),
         (Col::Dict(b), Cell::Span(a, z)) => {

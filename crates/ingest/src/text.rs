@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use arrow::array::RecordBatch;
 
 use crate::diag::{FileReport, Reject};
-use crate::rows::{BatchBuilder, RowError};
+use crate::rows::{BatchBuilder, MAX_COLS, RowError};
 use crate::source::{Format, SourceFile};
 use crate::spec::TableSpec;
 use crate::split::Splitter;
@@ -20,8 +20,6 @@ use crate::{IngestError, ReadOptions};
 
 /// Bytes per block handed to a worker.
 const BLOCK: usize = 4 << 20;
-/// The widest table has 9 columns; rows are assembled in a fixed array of this size.
-const MAX_COLS: usize = 16;
 
 struct Block {
     seq: u64,
@@ -54,22 +52,19 @@ fn fill(
     path: &Path,
     line: u64,
 ) -> Result<bool, IngestError> {
-    let mut chunk = [0u8; 64 << 10];
-    while buf.len() < target {
-        match input.read(&mut chunk) {
-            Ok(0) => return Ok(true),
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => {
-                return Err(IngestError::Corrupt {
-                    path: path.to_path_buf(),
-                    line: line + memchr::memchr_iter(b'\n', buf).count() as u64,
-                    reason: format!("cannot read past this line: {e} (truncated or corrupt file?)"),
-                });
-            }
-        }
+    let want = target.saturating_sub(buf.len());
+    if want == 0 {
+        return Ok(false);
     }
-    Ok(false)
+    // Straight into the buffer: no intermediate copy.
+    match input.take(want as u64).read_to_end(buf) {
+        Ok(n) => Ok(n < want),
+        Err(e) => Err(IngestError::Corrupt {
+            path: path.to_path_buf(),
+            line: line + memchr::memchr_iter(b'\n', buf).count() as u64,
+            reason: format!("cannot read past this line: {e} (truncated or corrupt file?)"),
+        }),
+    }
 }
 
 /// Reads one CSV or NDJSON file.
@@ -137,12 +132,16 @@ pub(crate) fn read_file(
     let (work_tx, work_rx) = mpsc::sync_channel::<Block>(threads * 2);
     let work_rx = Arc::new(Mutex::new(work_rx));
     let (done_tx, done_rx) = mpsc::channel::<Parsed>();
+    // Parsed blocks' buffers go back to the reader: reusing them avoids fresh pages (and
+    // their page faults) for every block.
+    let (free_tx, free_rx) = mpsc::channel::<Vec<u8>>();
     let format = file.format;
 
     let (pending, read_result) = std::thread::scope(|s| {
         for _ in 0..threads {
             let rx = Arc::clone(&work_rx);
             let tx = done_tx.clone();
+            let free = free_tx.clone();
             let columns = &columns;
             let time = opts.time.clone();
             s.spawn(move || {
@@ -152,19 +151,22 @@ pub(crate) fn read_file(
                         Ok(guard) => guard.recv(),
                         Err(_) => return,
                     };
-                    let Ok(block) = next else { return };
+                    let Ok(mut block) = next else { return };
                     let parsed = match format {
                         Format::Csv => parse_csv(
                             spec,
                             &mut builder,
                             columns,
                             header_len,
-                            block,
+                            &block,
                             path,
                             opts.batch_rows,
                         ),
-                        _ => parse_ndjson(spec, &mut builder, block, path, opts.batch_rows),
+                        _ => parse_ndjson(spec, &mut builder, &block, path, opts.batch_rows),
                     };
+                    block.data.clear();
+                    // The reader may have finished already; then the buffer is dropped.
+                    let _ = free.send(block.data);
                     if tx.send(parsed).is_err() {
                         return;
                     }
@@ -172,6 +174,7 @@ pub(crate) fn read_file(
             });
         }
         drop(done_tx);
+        drop(free_tx);
         let reader = s.spawn(move || -> Result<(), IngestError> {
             let mut splitter = if quoting {
                 Splitter::csv()
@@ -199,8 +202,10 @@ pub(crate) fn read_file(
                     Some(c) if c > 0 => {
                         let rest = buf.split_off(c);
                         let lines = memchr::memchr_iter(b'\n', &buf).count() as u64;
-                        let data =
-                            std::mem::replace(&mut buf, Vec::with_capacity(BLOCK + rest.len()));
+                        let next = free_rx
+                            .try_recv()
+                            .unwrap_or_else(|_| Vec::with_capacity(BLOCK + rest.len()));
+                        let data = std::mem::replace(&mut buf, next);
                         buf.extend_from_slice(&rest);
                         scanned = buf.len();
                         if work_tx
@@ -345,7 +350,7 @@ fn parse_csv(
     builder: &mut BatchBuilder,
     columns: &[Option<usize>],
     header_len: usize,
-    block: Block,
+    block: &Block,
     path: &Path,
     batch_rows: usize,
 ) -> Parsed {
@@ -377,11 +382,26 @@ fn parse_csv(
             out.rejects.push(reject(spec, path, line, e));
             continue;
         }
-        let mut fields: [Option<&[u8]>; MAX_COLS] = [None; MAX_COLS];
-        for (f, src) in fields.iter_mut().zip(columns) {
-            *f = src.and_then(|j| rec.get(j));
-        }
-        match builder.push(&fields[..ncols]) {
+        // One UTF-8 check per record; only a record that fails it is checked field by field
+        // to name the column.
+        let pushed = match std::str::from_utf8(rec.as_slice()) {
+            Ok(whole) => {
+                let mut fields: [Option<&str>; MAX_COLS] = [None; MAX_COLS];
+                for (f, src) in fields.iter_mut().zip(columns) {
+                    // Field boundaries fall on ASCII delimiters, so they are char boundaries.
+                    *f = src.and_then(|j| rec.range(j)).and_then(|r| whole.get(r));
+                }
+                builder.push_str(&fields[..ncols])
+            }
+            Err(_) => {
+                let mut fields: [Option<&[u8]>; MAX_COLS] = [None; MAX_COLS];
+                for (f, src) in fields.iter_mut().zip(columns) {
+                    *f = src.and_then(|j| rec.get(j));
+                }
+                builder.push(&fields[..ncols])
+            }
+        };
+        match pushed {
             Ok(()) => out.accepted += 1,
             Err(e) => out.rejects.push(reject(spec, path, line, e)),
         }
@@ -408,7 +428,7 @@ fn json_text(v: &serde_json::Value) -> Result<Option<Cow<'_, str>>, &'static str
 fn parse_ndjson(
     spec: &'static TableSpec,
     builder: &mut BatchBuilder,
-    block: Block,
+    block: &Block,
     path: &Path,
     batch_rows: usize,
 ) -> Parsed {

@@ -66,6 +66,29 @@ pub fn one_of(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_case_and_padding_round_trips(b in any::<bool>(), word in 0usize..3, upper in any::<bool>(), pad in "[ \t]{0,3}") {
+            let spelled = match (word, b) {
+                (0, true) => "true", (0, false) => "false",
+                (1, true) => "yes", (1, false) => "no",
+                (_, true) => "1", (_, false) => "0",
+            };
+            let s = if upper { spelled.to_uppercase() } else { spelled.to_string() };
+            prop_assert_eq!(parse_bool(&format!("{pad}{s}{pad}")), Ok(b));
+            let d = if b { Direction::Mo } else { Direction::Mt };
+            prop_assert_eq!(Direction::parse(&format!("{pad}{}{pad}", d.as_str().to_lowercase())), Ok(d));
+        }
+
+        #[test]
+        fn never_panics(s in "\\PC{0,12}") {
+            let _ = parse_bool(&s);
+            let _ = Direction::parse(&s);
+            let _ = one_of(&s, &["otp", "notice"], "bad");
+        }
+    }
 
     #[test]
     fn bools() {

@@ -14,14 +14,18 @@ use crate::{Invalid, Parsed};
 const MIN_EPOCH: i64 = 0;
 const MAX_EPOCH: i64 = 4_102_444_800;
 
+/// Slots of the offset cache: more than the hours of a month, so that records spread
+/// over weeks in any order still hit it.
+const CACHE_SLOTS: usize = 1024;
+
 /// Parses timestamps for one zone. Not `Sync` on purpose: each reader thread owns one,
 /// with its own offset cache.
 #[derive(Debug, Clone)]
 pub struct TimeParser {
     zone: TimeZone,
-    /// Local hour (seconds since the epoch in local wall time / 3600) → UTC offset.
-    cached_hour: i64,
-    cached_offset: i64,
+    /// Direct-mapped cache: local hour (wall-clock seconds since the epoch / 3600) →
+    /// UTC offset, in slot `hour % CACHE_SLOTS`.
+    cache: Box<[(i64, i64)]>,
 }
 
 impl Default for TimeParser {
@@ -49,8 +53,7 @@ impl TimeParser {
     pub fn with_zone(zone: TimeZone) -> Self {
         TimeParser {
             zone,
-            cached_hour: i64::MIN,
-            cached_offset: 0,
+            cache: vec![(i64::MIN, 0); CACHE_SLOTS].into_boxed_slice(),
         }
     }
 
@@ -92,8 +95,9 @@ impl TimeParser {
 
     fn offset_for_local(&mut self, local: i64) -> Parsed<i64> {
         let hour = local.div_euclid(3600);
-        if hour == self.cached_hour {
-            return Ok(self.cached_offset);
+        let slot = hour.rem_euclid(CACHE_SLOTS as i64) as usize;
+        if self.cache[slot].0 == hour {
+            return Ok(self.cache[slot].1);
         }
         let secs = local.rem_euclid(86_400);
         let days = local.div_euclid(86_400);
@@ -114,8 +118,7 @@ impl TimeParser {
             .compatible()
             .map_err(|_| Invalid("local time does not exist in the zone"))?;
         let off = local - ts.as_second();
-        self.cached_hour = hour;
-        self.cached_offset = off;
+        self.cache[slot] = (hour, off);
         Ok(off)
     }
 }
