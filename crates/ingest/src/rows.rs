@@ -51,6 +51,8 @@ pub(crate) struct BatchBuilder {
     scratch: String,
     time: TimeParser,
     rows: usize,
+    /// The number in this row's peer column, when it is one.
+    peer_number: Option<i64>,
 }
 
 impl BatchBuilder {
@@ -63,6 +65,7 @@ impl BatchBuilder {
             scratch: String::new(),
             time,
             rows: 0,
+            peer_number: None,
         }
     }
 
@@ -90,7 +93,16 @@ impl BatchBuilder {
     /// As [`Self::push`], for values already known to be text.
     pub fn push_str(&mut self, fields: &[Option<&str>]) -> Result<(), RowError> {
         self.scratch.clear();
+        self.peer_number = None;
         for (i, c) in self.spec.columns.iter().enumerate() {
+            if let Kind::PeerKey(src) = c.kind {
+                self.cells[i] = match (self.peer_number, self.cells.get(src)) {
+                    (Some(n), _) => Cell::Int(n),
+                    (None, Some(Cell::Span(a, z))) => Cell::Int(code_key(&self.scratch[*a..*z])),
+                    _ => Cell::Null,
+                };
+                continue;
+            }
             let Some(s) = fields.get(i).copied().flatten().filter(|s| !blank(s)) else {
                 if c.required {
                     return Err(RowError {
@@ -130,6 +142,8 @@ impl BatchBuilder {
 
     fn parse(&mut self, kind: Kind, s: &str) -> Result<Cell, Invalid> {
         Ok(match kind {
+            // Derived columns are filled in `push_str`, never parsed from input.
+            Kind::PeerKey(_) => Cell::Null,
             Kind::Time => Cell::Int(self.time.parse(s)?),
             Kind::Msisdn => Cell::Int(parse_msisdn(s)?),
             Kind::Imsi => Cell::Int(parse_imsi(s)?),
@@ -163,7 +177,10 @@ impl BatchBuilder {
                 Cell::Int(parse_count(t)?)
             }
             Kind::Peer => match parse_peer(s) {
-                Some(PeerForm::Number(n)) => self.display(n),
+                Some(PeerForm::Number(n)) => {
+                    self.peer_number = Some(n);
+                    self.display(n)
+                }
                 Some(PeerForm::Code(c)) => self.text(c),
                 None => Cell::Null,
             },
@@ -244,6 +261,17 @@ impl BatchBuilder {
     }
 }
 
+/// Integer key of a service code: FNV-1a, kept in [2^62, 2^63) so that it never equals
+/// a subscriber number (E.164 numbers are below 10^15).
+pub fn code_key(code: &str) -> i64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in code.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    ((h >> 2) | (1 << 62)) as i64
+}
+
 /// The widest table has 9 columns; rows are assembled in fixed arrays of this size.
 pub(crate) const MAX_COLS: usize = 16;
 
@@ -285,7 +313,8 @@ fn new_col(kind: Kind) -> Col {
         | Kind::Money
         | Kind::Count
         | Kind::Tac
-        | Kind::DigitPrefix => Col::I64(Int64Builder::new()),
+        | Kind::DigitPrefix
+        | Kind::PeerKey(_) => Col::I64(Int64Builder::new()),
         Kind::Text | Kind::IpOrCidr => Col::Str(StringBuilder::new()),
         Kind::Vocab(values, _) => Col::Vocab(Int32Builder::new(), values),
         Kind::Peer | Kind::Ip | Kind::Code => Col::Dict(StringDictionaryBuilder::new()),
@@ -347,6 +376,38 @@ mod tests {
         let dir = arrow::compute::cast(batch.column(1), &arrow::datatypes::DataType::Utf8).unwrap();
         assert_eq!(dir.as_string::<i32>().value(0), "MT");
         assert!(batch.column(5).is_null(0));
+    }
+
+    #[test]
+    fn peer_keys_are_numbers_or_codes_above_every_number() {
+        let mut b = sms();
+        let row = |peer: &'static str| -> [Option<&'static str>; 8] {
+            [
+                Some("2025-10-14 21:05:00"),
+                Some("MT"),
+                Some("13312345678"),
+                Some(peer),
+                None,
+                None,
+                None,
+                Some("7"),
+            ]
+        };
+        for p in ["1069012345", "+86 133 1234 5679", "ALIPAY"] {
+            b.push_str(&row(p)).unwrap();
+        }
+        let batch = b.finish();
+        let keys = batch
+            .column_by_name("peer_key")
+            .unwrap()
+            .as_primitive::<Int64Type>();
+        // A peer_key column in the input is never read: the key is always derived.
+        assert_eq!(keys.value(0), code_key("1069012345"));
+        assert_eq!(keys.value(1), 8613312345679);
+        assert!(keys.value(0) >= 1 << 62 && keys.value(2) >= 1 << 62);
+        assert_ne!(keys.value(0), keys.value(2));
+        // Stable across runs and machines: tests and caches may rely on the value.
+        assert_eq!(code_key("1069012345"), 4916380843321892333);
     }
 
     #[test]

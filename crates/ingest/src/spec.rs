@@ -38,6 +38,11 @@ pub enum Kind {
     Code,
     /// Closed vocabulary, dictionary-encoded in its canonical spelling.
     Vocab(&'static [&'static str], &'static str),
+    /// Derived, not read: an integer key for the peer column at this index — the number
+    /// itself for a subscriber number, else a hash of the code kept above every number
+    /// (≥ 2^62). Counting distinct integers is fast; counting distinct strings per group
+    /// is what exhausts memory in DataFusion (see ARCHITECTURE.md "Decisions").
+    PeerKey(usize),
 }
 
 impl Kind {
@@ -50,7 +55,8 @@ impl Kind {
             | Kind::Money
             | Kind::Count
             | Kind::Tac
-            | Kind::DigitPrefix => DataType::Int64,
+            | Kind::DigitPrefix
+            | Kind::PeerKey(_) => DataType::Int64,
             Kind::Port => DataType::Int32,
             Kind::Text | Kind::IpOrCidr => DataType::Utf8,
             Kind::Peer | Kind::Ip | Kind::Code | Kind::Vocab(..) => {
@@ -66,6 +72,13 @@ pub struct ColumnSpec {
     pub name: &'static str,
     pub kind: Kind,
     pub required: bool,
+}
+
+impl ColumnSpec {
+    /// Computed by duanka from other columns, never read from the input.
+    pub fn derived(&self) -> bool {
+        matches!(self.kind, Kind::PeerKey(_))
+    }
 }
 
 /// One table of the contract.
@@ -145,6 +158,7 @@ pub const TABLES: &[TableSpec] = &[
             opt("content", Kind::Text),
             opt("category", CATEGORY),
             opt("delivery_node", Kind::Code),
+            opt("peer_key", Kind::PeerKey(3)),
         ],
         sort_key: &["msisdn", "ts"],
         reference: false,
@@ -159,6 +173,7 @@ pub const TABLES: &[TableSpec] = &[
             req("duration_s", Kind::Count),
             opt("cell_id", Kind::Code),
             opt("imei", Kind::Imei),
+            opt("peer_key", Kind::PeerKey(3)),
         ],
         sort_key: &["msisdn", "ts"],
         reference: false,
@@ -307,5 +322,18 @@ mod tests {
             );
         }
         assert_eq!(TABLES.len(), 13);
+        for t in TABLES {
+            for c in t.columns.iter() {
+                if let Kind::PeerKey(i) = c.kind {
+                    assert_eq!(
+                        t.columns[i].kind,
+                        Kind::Peer,
+                        "{}.{} derives from a peer",
+                        t.name,
+                        c.name
+                    );
+                }
+            }
+        }
     }
 }

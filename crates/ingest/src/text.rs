@@ -297,7 +297,7 @@ pub(crate) fn map_columns(
         if let Some(i) = spec
             .columns
             .iter()
-            .position(|c| c.name.eq_ignore_ascii_case(name))
+            .position(|c| !c.derived() && c.name.eq_ignore_ascii_case(name))
         {
             if out[i].is_some() {
                 return Err(IngestError::DuplicateColumn {
