@@ -34,7 +34,8 @@ struct TableSummary {
     /// The first rejected rows of each file (all with --rejects).
     rejects: Vec<Reject>,
     time_span: Option<TimeSpan>,
-    distinct: Option<Distinct>,
+    /// Distinct values per key column, the table's main key first.
+    distinct: Vec<Distinct>,
 }
 
 #[derive(Debug, Serialize)]
@@ -102,10 +103,26 @@ impl Hasher for KeyHasher {
     }
 }
 
-fn distinct(t: &Table) -> Option<Distinct> {
-    let name = *t.spec.sort_key.first()?;
-    let idx = t.spec.columns.iter().position(|c| c.name == name)?;
-    let values = match t.spec.columns[idx].kind.data_type() {
+/// Columns worth a distinct count: identities, not times, amounts or free text.
+fn is_key(c: &duanka_ingest::spec::ColumnSpec) -> bool {
+    match c.kind {
+        Kind::Msisdn
+        | Kind::Imsi
+        | Kind::Imei
+        | Kind::PeerKey(_)
+        | Kind::Ip
+        | Kind::IpOrCidr
+        | Kind::Tac
+        | Kind::DigitPrefix => true,
+        Kind::Text | Kind::Code => {
+            c.name.ends_with("_id") || c.name.contains("account") || c.name == "user"
+        }
+        _ => false,
+    }
+}
+
+fn count_distinct(t: &Table, idx: usize) -> Option<usize> {
+    Some(match t.spec.columns[idx].kind.data_type() {
         DataType::Int64 => {
             let mut set: HashSet<i64, BuildHasherDefault<KeyHasher>> = HashSet::default();
             for b in &t.batches {
@@ -126,10 +143,35 @@ fn distinct(t: &Table) -> Option<Distinct> {
             }
             set.len()
         }
-    };
-    Some(Distinct {
-        column: name,
-        values,
+    })
+}
+
+/// Distinct values of every key column, the main key first; columns counted in parallel.
+fn distinct(t: &Table) -> Vec<Distinct> {
+    let mut cols: Vec<usize> = (0..t.spec.columns.len())
+        .filter(|&i| is_key(&t.spec.columns[i]))
+        .collect();
+    let main = t
+        .spec
+        .sort_key
+        .first()
+        .and_then(|k| t.spec.columns.iter().position(|c| c.name == *k));
+    cols.sort_by_key(|&i| Some(i) != main);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = cols
+            .iter()
+            .map(|&i| (i, s.spawn(move || count_distinct(t, i))))
+            .collect();
+        handles
+            .into_iter()
+            .filter_map(|(i, h)| {
+                let values = h.join().ok()??;
+                Some(Distinct {
+                    column: t.spec.columns[i].name,
+                    values,
+                })
+            })
+            .collect()
     })
 }
 
@@ -189,10 +231,15 @@ fn print_table(r: &Report) {
         let span = t.time_span.as_ref().map_or("-".to_string(), |s| {
             format!("{} .. {}", &s.first[..16], &s.last[..16])
         });
-        let distinct = t
-            .distinct
-            .as_ref()
-            .map_or("-".to_string(), |d| format!("{} {}", d.values, d.column));
+        let distinct = if t.distinct.is_empty() {
+            "-".to_string()
+        } else {
+            t.distinct
+                .iter()
+                .map(|d| format!("{} {}", d.values, d.column))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         println!(
             "{:<14} {:>5} {:>12} {:>12} {:>9}  {:<41}  {}",
             t.table,

@@ -59,7 +59,9 @@ fn inspect_the_bundled_example() {
     let sms = &j["tables"][1];
     assert_eq!(sms["table"], "sms");
     assert_eq!(sms["files"].as_array().unwrap().len(), 2);
-    assert_eq!(sms["distinct"]["values"], 16);
+    assert_eq!(sms["distinct"][0]["column"], "msisdn");
+    assert_eq!(sms["distinct"][0]["values"], 16);
+    assert_eq!(sms["distinct"][1]["column"], "peer_key");
     assert_eq!(sms["time_span"]["first"], "2025-10-14T01:01:24Z");
     let text = duanka(&["inspect", "examples/tiny"]);
     assert!(text.status.success());
