@@ -232,3 +232,20 @@ fn many_blocks_keep_line_numbers_and_order_whatever_the_thread_count() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+    /// Arbitrary bytes after a valid header, in CSV and NDJSON: never a panic, and when
+    /// the read succeeds every row is accounted for.
+    #[test]
+    fn arbitrary_bytes_never_panic(body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2000), ndjson in proptest::prelude::any::<bool>()) {
+        let dir = temp_dataset(&format!("fuzz-{}", body.len()));
+        let mut data = if ndjson { Vec::new() } else { HEADER.as_bytes().to_vec() };
+        data.extend_from_slice(&body);
+        std::fs::write(dir.join(if ndjson { "sms.ndjson" } else { "sms.csv" }), &data).unwrap();
+        if let Ok(ds) = read_dataset(&dir, &opts()) {
+            check_invariants(&ds);
+        }
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

@@ -127,3 +127,29 @@ fn lookups_from_the_public_reference_data() {
     );
     std::fs::remove_dir_all(empty).unwrap();
 }
+
+#[test]
+fn any_role_loads_the_same_functions_through_a_function_registry() {
+    // A cluster scheduler or executor gets a bare session state and registers the list
+    // itself; the functions must work the same there.
+    let mut state = datafusion::execution::SessionStateBuilder::new()
+        .with_default_features()
+        .build();
+    duanka_query::register_functions(
+        &mut state,
+        std::sync::Arc::new(duanka_query::Lookups::empty()),
+    )
+    .unwrap();
+    let ctx = datafusion::prelude::SessionContext::new_with_state(state);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let batches = rt.block_on(async {
+        duanka_query::sql(&ctx, "SELECT imei_luhn_ok(490154203237518) AS ok, ip_country('8.8.8.8') AS c, segment_city(8613312345678) AS city")
+            .await
+            .unwrap()
+    });
+    let got = pretty_format_batches(&batches).unwrap().to_string();
+    assert!(got.contains("| true | unknown |      |"), "{got}");
+}
