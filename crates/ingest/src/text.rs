@@ -37,6 +37,36 @@ struct Parsed {
     accepted: u64,
 }
 
+impl Parsed {
+    /// Counts one parsed row and cuts a batch when the builder is full.
+    #[allow(clippy::too_many_arguments)]
+    fn row(
+        &mut self,
+        pushed: Result<(), RowError>,
+        builder: &mut BatchBuilder,
+        spec: &TableSpec,
+        path: &Path,
+        line: u64,
+        batch_rows: usize,
+    ) {
+        match pushed {
+            Ok(()) => self.accepted += 1,
+            Err(e) => self.rejects.push(reject(spec, path, line, e)),
+        }
+        if builder.rows() >= batch_rows {
+            self.batches.push(builder.finish());
+        }
+    }
+
+    /// Takes the block's last, partial batch.
+    fn done(mut self, builder: &mut BatchBuilder) -> Self {
+        if builder.rows() > 0 {
+            self.batches.push(builder.finish());
+        }
+        self
+    }
+}
+
 /// What one file gave.
 pub(crate) struct FileOutput {
     pub batches: Vec<RecordBatch>,
@@ -401,18 +431,9 @@ fn parse_csv(
                 builder.push(&fields[..ncols])
             }
         };
-        match pushed {
-            Ok(()) => out.accepted += 1,
-            Err(e) => out.rejects.push(reject(spec, path, line, e)),
-        }
-        if builder.rows() >= batch_rows {
-            out.batches.push(builder.finish());
-        }
+        out.row(pushed, builder, spec, path, line, batch_rows);
     }
-    if builder.rows() > 0 {
-        out.batches.push(builder.finish());
-    }
-    out
+    out.done(builder)
 }
 
 fn json_text(v: &serde_json::Value) -> Result<Option<Cow<'_, str>>, &'static str> {
@@ -494,20 +515,12 @@ fn parse_ndjson(
             out.rejects.push(reject(spec, path, line, e));
             continue;
         }
-        let mut fields: [Option<&[u8]>; MAX_COLS] = [None; MAX_COLS];
+        let mut fields: [Option<&str>; MAX_COLS] = [None; MAX_COLS];
         for (f, t) in fields.iter_mut().zip(&texts) {
-            *f = t.as_deref().map(str::as_bytes);
+            *f = t.as_deref();
         }
-        match builder.push(&fields[..ncols]) {
-            Ok(()) => out.accepted += 1,
-            Err(e) => out.rejects.push(reject(spec, path, line, e)),
-        }
-        if builder.rows() >= batch_rows {
-            out.batches.push(builder.finish());
-        }
+        let pushed = builder.push_str(&fields[..ncols]);
+        out.row(pushed, builder, spec, path, line, batch_rows);
     }
-    if builder.rows() > 0 {
-        out.batches.push(builder.finish());
-    }
-    out
+    out.done(builder)
 }

@@ -12,17 +12,24 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn run(opts: &ReadOptions, query: &str) -> String {
-    let ds = read_dataset(&root().join("examples/tiny"), opts).unwrap();
+/// Runs `query` in a session over `ds` and prints the result as a table.
+fn query(ds: &duanka_ingest::Dataset, query: &str) -> String {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     let batches = rt.block_on(async {
-        let ctx = duanka_query::session_for(&ds, 2).unwrap();
+        let ctx = duanka_query::session_for(ds, 2).unwrap();
         duanka_query::sql(&ctx, query).await.unwrap()
     });
     pretty_format_batches(&batches).unwrap().to_string()
+}
+
+fn run(opts: &ReadOptions, sql: &str) -> String {
+    query(
+        &read_dataset(&root().join("examples/tiny"), opts).unwrap(),
+        sql,
+    )
 }
 
 fn check(query: &str, expected: &str) {
@@ -106,21 +113,11 @@ fn lookups_from_the_public_reference_data() {
         ..ReadOptions::default()
     };
     let ds = read_dataset(&empty, &opts).unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let batches = rt.block_on(async {
-        let ctx = duanka_query::session_for(&ds, 2).unwrap();
-        duanka_query::sql(
-            &ctx,
-            "SELECT ip_country('1.0.1.5') AS cn, ip_country('8.8.8.8') AS us, ip_country('192.168.1.1') AS lan, \
-             segment_province(8613302311234) AS p, segment_city(8613302311234) AS c, segment_carrier(8613302311234) AS k",
-        )
-        .await
-        .unwrap()
-    });
-    let got = pretty_format_batches(&batches).unwrap().to_string();
+    let got = query(
+        &ds,
+        "SELECT ip_country('1.0.1.5') AS cn, ip_country('8.8.8.8') AS us, ip_country('192.168.1.1') AS lan, \
+         segment_province(8613302311234) AS p, segment_city(8613302311234) AS c, segment_carrier(8613302311234) AS k",
+    );
     assert!(
         got.contains("| CN | US | private | 广东省 | 深圳市 | 中国电信 |"),
         "{got}"
