@@ -176,7 +176,7 @@ fn distinct(t: &Table) -> Vec<Distinct> {
 }
 
 pub(crate) fn run(dataset: &Path, args: &ReadArgs, format: ReportFormat) -> Result<(), Failure> {
-    let ds = read::read_unchecked(dataset, args)?;
+    let ds = read::read_unchecked(dataset, args, None)?;
     let report = Report {
         dataset: dataset.display().to_string(),
         tables: ds
@@ -285,7 +285,7 @@ fn print_table(r: &Report) {
 }
 
 pub(crate) fn convert(dataset: &Path, to: &Path, args: &ReadArgs) -> Result<(), Failure> {
-    let ds = read::read(dataset, args)?;
+    let ds = read::read(dataset, args, None)?;
     for t in &ds.tables {
         let path = duanka_ingest::write::write_normalised(t, to)?;
         println!(

@@ -36,16 +36,28 @@ pub(crate) fn options(args: &ReadArgs) -> Result<ReadOptions, Failure> {
 
 /// Reads the dataset, writes the rejects file if asked, then applies the reject limit
 /// (after writing, so that the rows behind a stop can be looked at).
-pub(crate) fn read(dataset: &Path, args: &ReadArgs) -> Result<Dataset, Failure> {
-    let ds = read_unchecked(dataset, args)?;
+pub(crate) fn read(
+    dataset: &Path,
+    args: &ReadArgs,
+    only: Option<&[String]>,
+) -> Result<Dataset, Failure> {
+    let ds = read_unchecked(dataset, args, only)?;
     ds.check_reject_limit(args.max_reject_share)?;
     Ok(ds)
 }
 
 /// As [`read`], leaving the reject limit to the caller.
-pub(crate) fn read_unchecked(dataset: &Path, args: &ReadArgs) -> Result<Dataset, Failure> {
+/// `only` names the tables to read (reference tables are always read); `None` reads all.
+pub(crate) fn read_unchecked(
+    dataset: &Path,
+    args: &ReadArgs,
+    only: Option<&[String]>,
+) -> Result<Dataset, Failure> {
     let mut opts = options(args)?;
-    let plan = DatasetPlan::discover(dataset, &opts)?;
+    let mut plan = DatasetPlan::discover(dataset, &opts)?;
+    if let Some(names) = only {
+        plan.retain_tables(names);
+    }
     let total = plan.total_bytes();
     let bar = (!args.quiet && total >= BAR_FROM_BYTES).then(|| {
         let b = ProgressBar::new(total);

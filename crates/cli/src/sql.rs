@@ -11,7 +11,10 @@ pub(crate) fn run(
     args: &ReadArgs,
     format: SqlFormat,
 ) -> Result<(), Failure> {
-    let ds = read::read(dataset, args)?;
+    // Only the tables the query names are read: a query over `cases` need not parse a
+    // billion SMS records.
+    let only = duanka_query::tables_referenced(query);
+    let ds = read::read(dataset, args, only.as_deref())?;
     let threads = read::threads(args);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)

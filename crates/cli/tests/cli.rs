@@ -132,6 +132,41 @@ fn convert_round_trips_through_parquet() {
 }
 
 #[test]
+fn sql_reads_only_the_tables_it_names() {
+    let d = temp("only");
+    write(
+        &d,
+        "cases.csv",
+        "case_id,reported_at\nJJ1,2025-10-14 21:05:00\n",
+    );
+    // A broken table the query does not touch does not stop it.
+    write(&d, "sms.csv", "ts;direction\n");
+    let o = duanka(&[
+        "sql",
+        d.to_str().unwrap(),
+        "SELECT count(*) AS n FROM cases",
+        "--format",
+        "csv",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "n\n1\n");
+    // A query over that table reports it; so does one whose tables cannot be told.
+    for q in [
+        "SELECT * FROM sms",
+        "SELECT * FROM information_schema.tables",
+    ] {
+        let bad = duanka(&["sql", d.to_str().unwrap(), q]);
+        assert_eq!(bad.status.code(), Some(3), "{q}");
+        assert!(
+            stderr(&bad).contains("sms.csv: table sms needs column"),
+            "{}",
+            stderr(&bad)
+        );
+    }
+    std::fs::remove_dir_all(d).unwrap();
+}
+
+#[test]
 fn sql_formats() {
     let q = "SELECT msisdn, imei_luhn_ok(imei) AS ok FROM attach WHERE NOT imei_luhn_ok(imei)";
     let csv = duanka(&["sql", "examples/tiny", q, "--format", "csv"]);

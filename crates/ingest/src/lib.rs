@@ -215,6 +215,13 @@ impl DatasetPlan {
         Ok(plan)
     }
 
+    /// Keeps only the named tables, and the reference tables (which duanka's functions
+    /// use whatever the query names).
+    pub fn retain_tables(&mut self, names: &[String]) {
+        self.tables
+            .retain(|(spec, _)| spec.reference || names.iter().any(|n| n == spec.name));
+    }
+
     /// Total bytes on disk, for progress bars.
     pub fn total_bytes(&self) -> u64 {
         self.tables

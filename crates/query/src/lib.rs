@@ -68,6 +68,23 @@ pub fn register_table(
     Ok(())
 }
 
+/// The contract tables a SQL statement reads, so that a command can skip reading the
+/// others. `None` when that cannot be told (the statement does not parse, or it reads
+/// something that is not a contract table, such as `information_schema`): read all.
+pub fn tables_referenced(query: &str) -> Option<Vec<String>> {
+    let state = datafusion::execution::SessionStateBuilder::new()
+        .with_config(session_config(1))
+        .build();
+    let dialect = state.config().options().sql_parser.dialect;
+    let statement = state.sql_to_statement(query, &dialect).ok()?;
+    let refs = state.resolve_table_references(&statement).ok()?;
+    let names: Vec<String> = refs.iter().map(|r| r.table().to_string()).collect();
+    let all_contract = refs.iter().all(|r| {
+        r.schema().is_none_or(|s| s == "public") && duanka_ingest::spec::table(r.table()).is_some()
+    });
+    all_contract.then_some(names)
+}
+
 /// Runs one SQL statement and collects its result.
 pub async fn sql(ctx: &SessionContext, query: &str) -> Result<Vec<RecordBatch>, DataFusionError> {
     ctx.sql(query).await?.collect().await
