@@ -10,6 +10,7 @@ pub mod imsi;
 pub mod ip;
 pub mod money;
 pub mod msisdn;
+pub mod sms;
 pub mod text;
 pub mod time;
 

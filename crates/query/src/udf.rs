@@ -13,6 +13,8 @@
 //! | `ip_is_private(ip)` | private, loopback, link-local, CGNAT or unique-local |
 //! | `ip_country(ip)` | ISO country from `geoip`, else `private` or `unknown` |
 //! | `segment_province(msisdn)`, `segment_city(msisdn)`, `segment_carrier(msisdn)` | from `segments`, longest prefix |
+//! | `sms_is_otp(content)`, `sms_otp_code(content)` | whether a text carries a verification code, and the code |
+//! | `sms_service(content)` | the sending service named in the text (`【签名】`, `[Name]`, "Your NAME code") |
 
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
@@ -23,7 +25,7 @@ use datafusion::common::{Result, exec_err};
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
-use duanka_model::{imei_luhn_ok, imei_tac, imsi_info, is_private, parse_cidr, parse_ip};
+use duanka_model::{imei_luhn_ok, imei_tac, imsi_info, is_private, parse_cidr, parse_ip, sms};
 
 use crate::lookup::Lookups;
 
@@ -44,6 +46,9 @@ enum Op {
     SegmentProvince,
     SegmentCity,
     SegmentCarrier,
+    SmsIsOtp,
+    SmsOtpCode,
+    SmsService,
 }
 
 const ALL: &[Op] = &[
@@ -61,6 +66,9 @@ const ALL: &[Op] = &[
     Op::SegmentProvince,
     Op::SegmentCity,
     Op::SegmentCarrier,
+    Op::SmsIsOtp,
+    Op::SmsOtpCode,
+    Op::SmsService,
 ];
 
 impl Op {
@@ -80,6 +88,9 @@ impl Op {
             Op::SegmentProvince => "segment_province",
             Op::SegmentCity => "segment_city",
             Op::SegmentCarrier => "segment_carrier",
+            Op::SmsIsOtp => "sms_is_otp",
+            Op::SmsOtpCode => "sms_otp_code",
+            Op::SmsService => "sms_service",
         }
     }
 
@@ -88,7 +99,9 @@ impl Op {
         match self {
             Op::MsisdnPrefix => Signature::exact(vec![DataType::Int64, DataType::Int64], v),
             Op::IpInCidr => Signature::string(2, v),
-            Op::IpIsPrivate | Op::IpCountry => Signature::string(1, v),
+            Op::IpIsPrivate | Op::IpCountry | Op::SmsIsOtp | Op::SmsOtpCode | Op::SmsService => {
+                Signature::string(1, v)
+            }
             _ => Signature::exact(vec![DataType::Int64], v),
         }
     }
@@ -98,7 +111,7 @@ impl Op {
             Op::MsisdnBlock | Op::MsisdnPrefix | Op::MsisdnSegment | Op::ImeiTac | Op::ImsiMcc => {
                 DataType::Int64
             }
-            Op::ImeiLuhnOk | Op::IpInCidr | Op::IpIsPrivate => DataType::Boolean,
+            Op::ImeiLuhnOk | Op::IpInCidr | Op::IpIsPrivate | Op::SmsIsOtp => DataType::Boolean,
             _ => DataType::Utf8,
         }
     }
@@ -258,6 +271,21 @@ impl ScalarUDFImpl for DuankaUdf {
             Op::SegmentCarrier => Arc::new(StringArray::from(map_int(&ints(first)?, |n| {
                 lk.segment(n).map(|s| s.carrier.as_str())
             }))),
+            Op::SmsIsOtp => Arc::new(BooleanArray::from(map_str(&strings(first)?, |s| {
+                Some(sms::is_otp(s))
+            }))),
+            Op::SmsOtpCode => Arc::new(
+                strings(first)?
+                    .iter()
+                    .map(|v| v.and_then(sms::otp_code))
+                    .collect::<StringArray>(),
+            ),
+            Op::SmsService => Arc::new(
+                strings(first)?
+                    .iter()
+                    .map(|v| v.and_then(sms::service))
+                    .collect::<StringArray>(),
+            ),
         };
         // All-scalar arguments were expanded to one row: answer with a scalar.
         if args

@@ -53,6 +53,37 @@ fn identifier_functions() {
 }
 
 #[test]
+fn sms_classification() {
+    check(
+        "SELECT msisdn_segment(msisdn) AS seg, sms_is_otp(content) AS otp, sms_service(content) AS service, count(*) AS n \
+         FROM sms WHERE direction = 'MT' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+        "
++---------+-------+----------+----+
+| seg     | otp   | service  | n  |
++---------+-------+----------+----+
+| 1331234 | false | 中国电信 | 10 |
+| 1331234 | true  | 京东     | 5  |
+| 1331234 | true  | 微信     | 3  |
+| 1331234 | true  | 抖音     | 2  |
+| 1890200 | true  | 京东     | 6  |
+| 1890200 | true  | 微信     | 6  |
+| 1890200 | true  | 抖音     | 6  |
+| 1890200 | true  | 支付宝   | 6  |
++---------+-------+----------+----+",
+    );
+    // The classifier agrees with the category the example carries.
+    check(
+        "SELECT count(*) AS disagree FROM sms WHERE sms_is_otp(content) <> (category = 'otp')",
+        "
++----------+
+| disagree |
++----------+
+| 0        |
++----------+",
+    );
+}
+
+#[test]
 fn lookups_from_the_dataset_reference_tables() {
     check(
         "SELECT DISTINCT dst_ip, ip_country(dst_ip) AS c, ip_is_private(dst_ip) AS private, ip_in_cidr(dst_ip, '10.0.0.0/8') AS internal \
