@@ -20,12 +20,15 @@ fi
 bytes=$(stat -c %s "$csv")
 cat "$csv" > /dev/null   # into the page cache: we measure parsing, not the disk
 
+rows=0
 run() { # label, command...
   local label="$1"; shift
   local log; log=$(mktemp)
-  /usr/bin/time -f "%e %M" -o "$log" "$@" > "$work/last.json"
+  /usr/bin/time -f "%e %M" -o "$log" "$@" > "$work/last.out"
   read -r wall rss < "$log"; rm -f "$log"
-  rows=$(python3 -c "import json,sys; print(sum(t['read'] for t in json.load(open('$work/last.json'))['tables']))")
+  if head -c1 "$work/last.out" | grep -q '{'; then
+    rows=$(python3 -c "import json,sys; print(sum(t['read'] for t in json.load(open('$work/last.out'))['tables']))")
+  fi
   python3 - "$label" "$wall" "$rss" "$rows" "$bytes" <<'PY'
 import sys
 label, wall, rss, rows, size = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
@@ -36,6 +39,9 @@ PY
 echo "input: $csv, $((bytes / 1000000)) MB, $(nproc) cores"
 run "csv, 1 thread"   "$bin" inspect "$work/csv" --format json --quiet --threads 1
 run "csv, all cores"  "$bin" inspect "$work/csv" --format json --quiet
+# Reading alone, without inspect's distinct counts and time span.
+run "csv read, 1 thread"  "$bin" sql "$work/csv" "SELECT count(*) FROM sms" --quiet --threads 1
+run "csv read, all cores" "$bin" sql "$work/csv" "SELECT count(*) FROM sms" --quiet
 rm -rf "$work/parquet"
 /usr/bin/time -f "convert: %e s, peak %M KB" "$bin" convert "$work/csv" --to "$work/parquet" --quiet
 run "parquet (normalised)"  "$bin" inspect "$work/parquet" --format json --quiet
