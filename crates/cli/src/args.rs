@@ -61,6 +61,24 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = SqlFormat::Table)]
         format: SqlFormat,
     },
+    /// Run every detector whose tables are present; write alerts.jsonl and summary.json,
+    /// and say which detectors were skipped and why.
+    #[command(
+        after_help = "Examples:\n  duanka scan examples/tiny --out /tmp/tiny-scan\n  duanka scan data/ --reference ref/ --out out/"
+    )]
+    Scan(ScanArgs),
+}
+
+/// What `duanka scan` takes.
+#[derive(Debug, Clone, Args)]
+pub struct ScanArgs {
+    /// Dataset folder.
+    pub dataset: PathBuf,
+    /// Output folder for alerts.jsonl and summary.json (created if missing).
+    #[arg(long)]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub read: ReadArgs,
 }
 
 /// How to read a dataset; shared by every command that reads one.

@@ -4,6 +4,7 @@
 mod args;
 mod inspect;
 mod read;
+mod scan;
 mod sql;
 
 use std::process::ExitCode;
@@ -71,6 +72,7 @@ fn main() -> ExitCode {
             read,
             format,
         } => sql::run(&dataset, &query, &read, format),
+        Command::Scan(a) => scan::run(&a.dataset, &a.out, &a.read),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -5,6 +5,7 @@
 //! This crate is pure: no I/O, no DataFusion, no HTTP. Readers (`duanka-ingest`) and UDFs
 //! (`duanka-query`) both build on it so that a value means the same thing everywhere.
 
+pub mod alert;
 pub mod imei;
 pub mod imsi;
 pub mod ip;
@@ -32,6 +33,7 @@ impl std::error::Error for Invalid {}
 /// Result of parsing one value.
 pub type Parsed<T> = Result<T, Invalid>;
 
+pub use alert::{Alert, Figure, Severity};
 pub use imei::{format_imei, imei_luhn_ok, imei_tac, luhn_check_digit, parse_imei};
 pub use imsi::{ImsiInfo, imsi_info, parse_imsi};
 pub use ip::{Cidr, CidrTable, is_private, parse_cidr, parse_ip, parse_ip_or_cidr};

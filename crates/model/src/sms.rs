@@ -195,11 +195,7 @@ pub fn service(content: &str) -> Option<&str> {
             // The word(s) before the marker, after "your" when present.
             let head = &t[..k];
             let head = head.rsplit_once("our ").map_or(head, |(_, h)| h);
-            let name = head
-                .rsplit(['.', ',', ':'])
-                .next()
-                .unwrap_or(head)
-                .trim();
+            let name = head.rsplit(['.', ',', ':']).next().unwrap_or(head).trim();
             if !name.is_empty() && name.len() <= 32 && !name.bytes().any(|c| c.is_ascii_digit()) {
                 return Some(name);
             }

@@ -1,0 +1,137 @@
+//! `duanka scan`: read, run every detector whose tables are present, write
+//! `alerts.jsonl` and `summary.json` (SCHEMA.md "Outputs").
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::Context;
+use duanka_detect::{Config, Outcome, registry, scan};
+use duanka_model::{Alert, Figure};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::args::ReadArgs;
+use crate::{Failure, read};
+
+/// One line of `alerts.jsonl`, fields in the contract's order.
+#[derive(Serialize)]
+struct AlertLine<'a> {
+    detector: &'a str,
+    entity_type: &'a str,
+    entity_id: &'a str,
+    score: f64,
+    severity: &'a str,
+    first_seen: Option<i64>,
+    last_seen: Option<i64>,
+    explanation: &'a str,
+    evidence: Map<String, Value>,
+}
+
+fn figure(f: &Figure) -> Value {
+    match f {
+        Figure::Int(v) => Value::from(*v),
+        // Rounded so that the text does not depend on the last bits of a computation.
+        Figure::Float(v) => Value::from((v * 1e4).round() / 1e4),
+        Figure::Bool(b) => Value::from(*b),
+        Figure::Text(t) => Value::from(t.as_str()),
+    }
+}
+
+fn line(a: &Alert) -> AlertLine<'_> {
+    AlertLine {
+        detector: a.detector,
+        entity_type: a.entity_type,
+        entity_id: &a.entity_id,
+        score: (a.score * 1e4).round() / 1e4,
+        severity: a.severity.as_str(),
+        first_seen: a.first_seen,
+        last_seen: a.last_seen,
+        explanation: &a.explanation,
+        evidence: a
+            .evidence
+            .iter()
+            .map(|(k, v)| (k.to_string(), figure(v)))
+            .collect(),
+    }
+}
+
+pub(crate) fn run(dataset: &Path, out: &Path, args: &ReadArgs) -> Result<(), Failure> {
+    let t_read = Instant::now();
+    let ds = read::read(dataset, args, None)?;
+    let read_ms = t_read.elapsed().as_millis();
+    let threads = read::threads(args);
+    let present: Vec<String> = ds.tables.iter().map(|t| t.name().to_string()).collect();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_all()
+        .build()
+        .map_err(Failure::internal)?;
+    let t_scan = Instant::now();
+    let detectors = registry(&Config::default());
+    let result = runtime
+        .block_on(async {
+            let ctx = duanka_query::session_for(&ds, threads)?;
+            scan(&ctx, &present, &detectors).await
+        })
+        .map_err(Failure::internal)?;
+    let scan_ms = t_scan.elapsed().as_millis();
+
+    std::fs::create_dir_all(out)
+        .with_context(|| format!("{}: cannot create the output folder", out.display()))
+        .map_err(Failure::input)?;
+    let alerts_path = out.join("alerts.jsonl");
+    let write = || -> anyhow::Result<()> {
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&alerts_path)?);
+        for a in &result.alerts {
+            serde_json::to_writer(&mut w, &line(a))?;
+            w.write_all(b"\n")?;
+        }
+        w.flush()?;
+        let summary = serde_json::json!({
+            "tables": ds.tables.iter().map(|t| (t.name().to_string(), serde_json::json!({
+                "read": t.report.read, "accepted": t.report.accepted, "rejected": t.report.rejected,
+            }))).collect::<Map<String, Value>>(),
+            "detectors": result.outcomes.iter().map(|(name, o)| match o {
+                Outcome::Ran { alerts, millis } => serde_json::json!({"detector": name, "status": "ran", "alerts": alerts, "millis": millis}),
+                Outcome::Skipped { reason } => serde_json::json!({"detector": name, "status": "skipped", "reason": reason}),
+            }).collect::<Vec<_>>(),
+            "stages_millis": {"read": read_ms, "scan": scan_ms},
+        });
+        std::fs::write(
+            out.join("summary.json"),
+            serde_json::to_string_pretty(&summary)? + "\n",
+        )?;
+        Ok(())
+    };
+    write()
+        .with_context(|| format!("{}: cannot write the results", out.display()))
+        .map_err(Failure::input)?;
+
+    for (name, o) in &result.outcomes {
+        match o {
+            Outcome::Ran { alerts, millis } => {
+                let by_sev = |s: &str| {
+                    result
+                        .alerts
+                        .iter()
+                        .filter(|a| a.detector == *name && a.severity.as_str() == s)
+                        .count()
+                };
+                println!(
+                    "{name:<16} {alerts:>7} alerts ({} high, {} medium, {} low) in {millis} ms",
+                    by_sev("high"),
+                    by_sev("medium"),
+                    by_sev("low")
+                );
+            }
+            Outcome::Skipped { reason } => println!("{name:<16} skipped: {reason}"),
+        }
+    }
+    println!(
+        "wrote {} and {}",
+        alerts_path.display(),
+        out.join("summary.json").display()
+    );
+    Ok(())
+}

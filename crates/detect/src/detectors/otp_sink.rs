@@ -1,0 +1,218 @@
+//! `otp_sink` (msisdn): numbers that receive verification codes from many distinct
+//! services while hardly being used as a phone — the code-receiving numbers (接码号) of
+//! the seed story.
+//!
+//! The two signals multiply, so neither alone flags a number: many services (a shop owner
+//! or reseller also has them) and a traffic made almost only of OTPs (an IoT SIM also has
+//! little ordinary use, but receives no codes). A number never seen on the radio network
+//! (no attach record) while the attach table is present strengthens the finding.
+//! OTPs are the `category = 'otp'` rows, or, where `category` is empty, the rows whose
+//! content the OTP classifier (`sms_is_otp`) recognises. Services are distinct senders
+//! (`peer_key`), counted distinct in a separate step (integer keys; see ARCHITECTURE.md).
+
+use datafusion::error::DataFusionError;
+use datafusion::prelude::SessionContext;
+use duanka_model::{Alert, Figure, Severity};
+
+use super::Columns;
+use crate::{BoxFuture, Detector, DetectorInfo};
+
+/// Settings of `otp_sink`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// Fewest distinct OTP senders over the data's window for a number to be considered.
+    pub min_services: i64,
+    /// Distinct OTP senders at which the service signal is full.
+    pub strong_services: i64,
+    /// Lowest score reported (below it, nothing is written).
+    pub report_from: f64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            min_services: 3,
+            strong_services: 8,
+            report_from: 0.2,
+        }
+    }
+}
+
+pub struct OtpSink {
+    settings: Settings,
+}
+
+impl OtpSink {
+    pub fn new(settings: Settings) -> Self {
+        OtpSink { settings }
+    }
+
+    fn plan(&self, present: &[String]) -> String {
+        let has = |t: &str| present.iter().any(|p| p == t);
+        let mut ctes = vec![
+            "otp AS (SELECT msisdn, peer_key, ts FROM sms WHERE direction = 'MT' AND \
+             (category = 'otp' OR (category IS NULL AND content IS NOT NULL AND sms_is_otp(content))))"
+                .to_string(),
+            "recv AS (SELECT msisdn, count(*) AS otp_sms, min(ts) AS first_seen, max(ts) AS last_seen FROM otp GROUP BY msisdn)".into(),
+            "svc AS (SELECT msisdn, count(*) AS services FROM (SELECT DISTINCT msisdn, peer_key FROM otp) GROUP BY msisdn)".into(),
+            "mo AS (SELECT msisdn, count(*) AS mo_sms FROM sms WHERE direction = 'MO' GROUP BY msisdn)".into(),
+        ];
+        let mut cols = vec!["coalesce(mo.mo_sms, 0) AS mo_sms".to_string()];
+        let mut joins = vec!["LEFT JOIN mo ON mo.msisdn = r.msisdn".to_string()];
+        if has("calls") {
+            ctes.push("cl AS (SELECT msisdn, count(*) AS calls FROM calls GROUP BY msisdn)".into());
+            cols.push("coalesce(cl.calls, 0) AS calls".into());
+            joins.push("LEFT JOIN cl ON cl.msisdn = r.msisdn".into());
+        }
+        if has("attach") {
+            ctes.push("att AS (SELECT msisdn, count(*) AS attach_events FROM attach WHERE msisdn IS NOT NULL GROUP BY msisdn)".into());
+            cols.push("coalesce(att.attach_events, 0) AS attach_events".into());
+            joins.push("LEFT JOIN att ON att.msisdn = r.msisdn".into());
+        }
+        if has("subscribers") {
+            ctes.push("sub AS (SELECT msisdn, max(CAST(status AS VARCHAR)) AS status FROM subscribers GROUP BY msisdn)".into());
+            cols.push("sub.status AS status".into());
+            joins.push("LEFT JOIN sub ON sub.msisdn = r.msisdn".into());
+        }
+        format!(
+            "WITH {} SELECT r.msisdn, r.otp_sms, s.services, CAST(r.first_seen AS BIGINT) AS first_seen, \
+             CAST(r.last_seen AS BIGINT) AS last_seen, {} FROM recv r JOIN svc s ON s.msisdn = r.msisdn {} \
+             WHERE s.services >= {} ORDER BY r.msisdn",
+            ctes.join(", "),
+            cols.join(", "),
+            joins.join(" "),
+            self.settings.min_services
+        )
+    }
+
+    /// Score from the figures: the service signal times the share of the number's
+    /// traffic that is OTPs (squared, so that a normal share of calls and sent SMS
+    /// pulls it down hard), slightly less when the number is seen on the radio network.
+    fn score(&self, services: i64, otp_sms: i64, ordinary: i64, attached: Option<bool>) -> f64 {
+        let s = &self.settings;
+        let floor = (s.min_services - 1) as f64;
+        let span = (s.strong_services as f64 - floor).max(1.0);
+        let service_signal = ((services as f64 - floor) / span).clamp(0.0, 1.0);
+        let share = otp_sms as f64 / (otp_sms + ordinary).max(1) as f64;
+        let presence = match attached {
+            Some(true) => 0.85,
+            _ => 1.0,
+        };
+        (service_signal * share * share * presence).clamp(0.0, 1.0)
+    }
+}
+
+impl Detector for OtpSink {
+    fn info(&self) -> DetectorInfo {
+        DetectorInfo {
+            name: "otp_sink",
+            entity_type: "msisdn",
+            needs: &["sms"],
+            uses: &["calls", "attach", "subscribers"],
+        }
+    }
+
+    fn run<'a>(
+        &'a self,
+        ctx: &'a SessionContext,
+        present: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<Alert>, DataFusionError>> {
+        Box::pin(async move {
+            let has_attach = present.iter().any(|p| p == "attach");
+            let has_calls = present.iter().any(|p| p == "calls");
+            let batches = ctx.sql(&self.plan(present)).await?.collect().await?;
+            let mut alerts = Vec::new();
+            for b in &batches {
+                let c = Columns::new(b);
+                for row in 0..b.num_rows() {
+                    let Some(msisdn) = c.int("msisdn", row)? else {
+                        continue;
+                    };
+                    let services = c.int("services", row)?.unwrap_or(0);
+                    let otp_sms = c.int("otp_sms", row)?.unwrap_or(0);
+                    let mo_sms = c.int("mo_sms", row)?.unwrap_or(0);
+                    let calls = if has_calls {
+                        c.int("calls", row)?.unwrap_or(0)
+                    } else {
+                        0
+                    };
+                    let attach_events = if has_attach {
+                        c.int("attach_events", row)?
+                    } else {
+                        None
+                    };
+                    let status = if present.iter().any(|p| p == "subscribers") {
+                        c.text("status", row)?
+                    } else {
+                        None
+                    };
+                    let attached = has_attach.then(|| attach_events.unwrap_or(0) > 0);
+                    let score = self.score(services, otp_sms, calls + mo_sms, attached);
+                    if score < self.settings.report_from {
+                        continue;
+                    }
+                    let mut evidence = vec![
+                        ("otp_services", Figure::Int(services)),
+                        ("otp_sms", Figure::Int(otp_sms)),
+                        ("mo_sms", Figure::Int(mo_sms)),
+                    ];
+                    if has_calls {
+                        evidence.push(("calls", Figure::Int(calls)));
+                    }
+                    if let Some(n) = attach_events {
+                        evidence.push(("attach_events", Figure::Int(n)));
+                    } else if has_attach {
+                        evidence.push(("attach_events", Figure::Int(0)));
+                    }
+                    if let Some(st) = &status {
+                        evidence.push(("status", Figure::Text(st.clone())));
+                    }
+                    let mut why = format!(
+                        "received verification codes from {services} services ({otp_sms} messages) with {} calls and {mo_sms} sent SMS",
+                        if has_calls {
+                            calls.to_string()
+                        } else {
+                            "unknown".into()
+                        }
+                    );
+                    if attached == Some(false) {
+                        why.push_str(", never attached to the radio network");
+                    }
+                    if status.as_deref() == Some("stock") {
+                        why.push_str(", a stock (never sold) number");
+                    }
+                    alerts.push(Alert {
+                        detector: "otp_sink",
+                        entity_type: "msisdn",
+                        entity_id: msisdn.to_string(),
+                        score,
+                        severity: Severity::from_score(score),
+                        first_seen: c.int("first_seen", row)?,
+                        last_seen: c.int("last_seen", row)?,
+                        explanation: why,
+                        evidence,
+                    });
+                }
+            }
+            Ok(alerts)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_signals_are_needed() {
+        let d = OtpSink::new(Settings::default());
+        // A sink: 12 services, nothing else, never attached.
+        assert!(d.score(12, 30, 0, Some(false)) >= 0.8);
+        // A shop owner: as many services, but a normal phone life.
+        assert!(d.score(12, 30, 40, Some(true)) < 0.2);
+        // An ordinary user: two services.
+        assert_eq!(d.score(2, 3, 0, Some(false)), 0.0);
+        // A modem-pool SIM with token calls still scores high.
+        assert!(d.score(20, 40, 2, Some(true)) >= 0.7);
+    }
+}
