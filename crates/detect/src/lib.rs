@@ -23,8 +23,9 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DetectorInfo {
     pub name: &'static str,
-    /// The truth table's entity type of its alerts.
-    pub entity_type: &'static str,
+    /// The truth table's entity types of its alerts (a node that is not an address is
+    /// `node`).
+    pub entity_types: &'static [&'static str],
     /// Tables it cannot run without.
     pub needs: &'static [&'static str],
     /// Tables it uses when present (their absence weakens, not stops, it).
@@ -48,13 +49,17 @@ pub trait Detector: Send + Sync {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Config {
     pub otp_sink: detectors::otp_sink::Settings,
+    pub core_interception: detectors::core_interception::Settings,
 }
 
 /// Every detector, in report order.
 pub fn registry(config: &Config) -> Vec<Box<dyn Detector>> {
-    vec![Box::new(detectors::otp_sink::OtpSink::new(
-        config.otp_sink.clone(),
-    ))]
+    vec![
+        Box::new(detectors::otp_sink::OtpSink::new(config.otp_sink.clone())),
+        Box::new(detectors::core_interception::CoreInterception::new(
+            config.core_interception.clone(),
+        )),
+    ]
 }
 
 /// What happened to one detector in a scan.

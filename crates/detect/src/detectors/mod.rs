@@ -1,6 +1,7 @@
 //! One module per detector. A new detector adds its module here and its entry in
 //! [`crate::registry`]; the compliance test then covers it.
 
+pub mod core_interception;
 pub mod otp_sink;
 
 use arrow::array::{Array, AsArray, RecordBatch};

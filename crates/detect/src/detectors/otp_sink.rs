@@ -106,7 +106,7 @@ impl Detector for OtpSink {
     fn info(&self) -> DetectorInfo {
         DetectorInfo {
             name: "otp_sink",
-            entity_type: "msisdn",
+            entity_types: &["msisdn"],
             needs: &["sms"],
             uses: &["calls", "attach", "subscribers"],
         }
