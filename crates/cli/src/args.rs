@@ -61,6 +61,32 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = SqlFormat::Table)]
         format: SqlFormat,
     },
+    /// Write a synthetic operator world (every contract table plus truth.csv) with the
+    /// seed story's fraud supply chain planted among realistic hard negatives.
+    #[command(
+        after_help = "Examples:\n  duanka simulate --subscribers 10000 --days 2 --seed 7 --out world/\n  duanka simulate --subscribers 1000000 --reference ref/ --out big/ --format parquet\n  duanka simulate --subscribers 5000 --scenario modem-pool --cases 30 --out pool/"
+    )]
+    Simulate(crate::simulate::SimArgs),
+    /// Score a scan's alerts.jsonl and clusters.jsonl against a simulated world's
+    /// truth.csv: precision, recall and F1 per label and per entity type, and the chain
+    /// check.
+    #[command(
+        after_help = "Examples:\n  duanka eval --truth world/truth.csv scan-out/\n  duanka eval --truth world/truth.csv scan-out/ --format json"
+    )]
+    Eval {
+        /// The scan's output folder (alerts.jsonl, optionally clusters.jsonl).
+        outdir: PathBuf,
+        /// The world's truth.csv.
+        #[arg(long)]
+        truth: PathBuf,
+        /// Hard negatives (default: hard_negatives.csv beside the truth file, if present),
+        /// to say which trap each false positive fell into.
+        #[arg(long, value_name = "FILE")]
+        negatives: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+    },
 }
 
 /// How to read a dataset; shared by every command that reads one.

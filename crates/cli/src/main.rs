@@ -2,8 +2,10 @@
 //! maps failures to exit codes. Holds no logic of its own beyond presentation.
 
 mod args;
+mod eval;
 mod inspect;
 mod read;
+mod simulate;
 mod sql;
 
 use std::process::ExitCode;
@@ -15,6 +17,7 @@ use crate::args::{Cli, Command};
 /// Exit codes, as `duanka --help` lists them.
 pub(crate) mod exit {
     pub const INTERNAL: u8 = 1;
+    pub const USAGE: u8 = 2;
     pub const INPUT: u8 = 3;
     pub const REJECTS: u8 = 4;
 }
@@ -30,6 +33,13 @@ impl Failure {
     pub fn input(error: impl Into<anyhow::Error>) -> Self {
         Failure {
             code: exit::INPUT,
+            error: error.into(),
+        }
+    }
+
+    pub fn usage(error: impl Into<anyhow::Error>) -> Self {
+        Failure {
+            code: exit::USAGE,
             error: error.into(),
         }
     }
@@ -71,6 +81,13 @@ fn main() -> ExitCode {
             read,
             format,
         } => sql::run(&dataset, &query, &read, format),
+        Command::Simulate(sim) => simulate::run(&sim),
+        Command::Eval {
+            outdir,
+            truth,
+            negatives,
+            format,
+        } => eval::run(&outdir, &truth, negatives.as_deref(), format),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
