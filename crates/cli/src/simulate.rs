@@ -51,6 +51,9 @@ pub struct SimArgs {
     /// Contiguous number blocks the leaked numbers come from.
     #[arg(long, default_value_t = 3)]
     pub leak_blocks: u32,
+    /// Proxy addresses the bulk sign-ups come from.
+    #[arg(long, default_value_t = 4)]
+    pub proxy_ips: u32,
     /// Share of leaked numbers in the modem pool (modem-pool scenario).
     #[arg(long, default_value_t = 0.4)]
     pub modem_pool_share: f64,
@@ -116,6 +119,7 @@ fn config(a: &SimArgs) -> Result<Config, Failure> {
     c.chain.other_gang_cases = a.other_gang_cases;
     c.chain.leak_blocks = a.leak_blocks;
     c.chain.modem_pool_share = a.modem_pool_share;
+    c.chain.proxy_ips = a.proxy_ips;
     c.shares.shop = a.shop_share;
     c.shares.iot = a.iot_share;
     c.shares.family = a.family_share;

@@ -239,6 +239,18 @@ impl Config {
         if c.sink_share > 0.2 {
             return bad("sink-share above 0.2 is not a plausible world".into());
         }
+        if !(1..=8).contains(&c.leak_blocks) {
+            return bad(format!(
+                "leak-blocks {} must be between 1 and 8",
+                c.leak_blocks
+            ));
+        }
+        if !(1..=1_000).contains(&c.proxy_ips) {
+            return bad(format!(
+                "proxy-ips {} must be between 1 and 1000",
+                c.proxy_ips
+            ));
+        }
         if c.cases > 100_000 || c.other_gang_cases > 100_000 {
             return bad("at most 100 000 cases".into());
         }
