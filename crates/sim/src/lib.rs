@@ -363,6 +363,16 @@ pub fn simulate(
         lab_codes: ["1069000099001", "1069000099002", "1069000099003"],
     };
 
+    // Refuse to mix a new world with old files (a stale sms.parquet beside a new sms.csv
+    // would make the dataset ambiguous).
+    if let Ok(mut entries) = std::fs::read_dir(out)
+        && entries.next().is_some()
+    {
+        return Err(SimError::Config(format!(
+            "output folder {} is not empty; choose a new folder or empty it",
+            out.display()
+        )));
+    }
     std::fs::create_dir_all(out).map_err(|e| SimError::io(out, e))?;
     let csv_dir = match format {
         Format::Csv => out.to_path_buf(),

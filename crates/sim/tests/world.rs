@@ -520,4 +520,16 @@ fn bad_settings_are_refused_not_panicked_on() {
     big.threads = Some(1);
     let out = tmp("too-big");
     assert!(simulate(&big, &Reference::builtin(), &out, Format::Csv, &|_, _| {}).is_err());
+    let full = tmp("full");
+    std::fs::create_dir_all(&full).unwrap();
+    std::fs::write(full.join("sms.parquet"), b"old").unwrap();
+    let err = simulate(
+        &Config::new(1_000, 1, 1),
+        &Reference::builtin(),
+        &full,
+        Format::Csv,
+        &|_, _| {},
+    );
+    assert!(err.unwrap_err().to_string().contains("not empty"));
+    let _ = std::fs::remove_dir_all(full);
 }
