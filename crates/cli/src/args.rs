@@ -83,10 +83,20 @@ pub enum Command {
         /// to say which trap each false positive fell into.
         #[arg(long, value_name = "FILE")]
         negatives: Option<PathBuf>,
+        /// Alerts below this severity are leads, not claims, and are not scored.
+        #[arg(long, value_enum, default_value_t = Severity::Medium)]
+        min_severity: Severity,
         /// Output format.
         #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
         format: ReportFormat,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
 }
 
 /// How to read a dataset; shared by every command that reads one.

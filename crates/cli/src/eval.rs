@@ -6,18 +6,24 @@ use std::path::Path;
 use duanka_eval::EvalError;
 
 use crate::Failure;
-use crate::args::ReportFormat;
+use crate::args::{ReportFormat, Severity};
 
 pub fn run(
     outdir: &Path,
     truth: &Path,
     negatives: Option<&Path>,
+    min_severity: Severity,
     format: ReportFormat,
 ) -> Result<(), Failure> {
+    let min_severity = match min_severity {
+        Severity::Low => "low",
+        Severity::Medium => "medium",
+        Severity::High => "high",
+    };
     let beside = truth.with_file_name("hard_negatives.csv");
     let negatives = negatives.or_else(|| beside.exists().then_some(beside.as_path()));
     let report =
-        duanka_eval::evaluate(truth, negatives, outdir, "medium").map_err(|e| match e {
+        duanka_eval::evaluate(truth, negatives, outdir, min_severity).map_err(|e| match e {
             EvalError::Io { .. } | EvalError::Bad { .. } => Failure::input(e),
         })?;
     match format {

@@ -86,8 +86,9 @@ fn main() -> ExitCode {
             outdir,
             truth,
             negatives,
+            min_severity,
             format,
-        } => eval::run(&outdir, &truth, negatives.as_deref(), format),
+        } => eval::run(&outdir, &truth, negatives.as_deref(), min_severity, format),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -69,6 +69,12 @@ pub struct SimArgs {
     /// Share of people changing phones during the window.
     #[arg(long, default_value_t = 0.03)]
     pub switcher_share: f64,
+    /// Share of never-sold (stock) numbers in the register.
+    #[arg(long, default_value_t = 0.08)]
+    pub stock_share: f64,
+    /// Test SIMs of the bulk-SMS test lab.
+    #[arg(long, default_value_t = 12)]
+    pub lab_sims: u32,
     /// Share of SMS rows without a category.
     #[arg(long, default_value_t = 0.2)]
     pub category_blank: f64,
@@ -125,6 +131,8 @@ fn config(a: &SimArgs) -> Result<Config, Failure> {
     c.shares.family = a.family_share;
     c.shares.switcher = a.switcher_share;
     c.shares.category_blank = a.category_blank;
+    c.shares.stock = a.stock_share;
+    c.shares.lab_sims = a.lab_sims;
     c.threads = a.threads;
     Ok(c)
 }

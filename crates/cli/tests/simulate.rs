@@ -66,6 +66,22 @@ fn simulate_then_eval_scores_a_perfect_sink_detector() {
     assert_eq!(v["per_label"]["otp_sink"]["recall"], 1.0);
     assert_eq!(v["per_label"]["otp_sink"]["precision"], 1.0);
     assert_eq!(v["chain"]["clusters"], 0);
+    let strict = duanka()
+        .args([
+            "eval",
+            "--format",
+            "json",
+            "--min-severity",
+            "high",
+            "--truth",
+        ])
+        .arg(world.join("truth.csv"))
+        .arg(&scan)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&strict.stdout).unwrap();
+    assert_eq!(v["min_severity"], "high");
+    assert_eq!(v["per_label"]["otp_sink"]["recall"], 1.0);
     let table = duanka()
         .args(["eval", "--truth"])
         .arg(world.join("truth.csv"))

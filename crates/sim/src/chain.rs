@@ -392,7 +392,7 @@ pub fn generate(
                 let code = ctx.texts.services[svc].code.as_str();
                 sms_row(
                     out,
-                    ts - r.range(8, 40) as i64,
+                    (ts - r.range(8, 40) as i64).max(w.start),
                     false,
                     w.msisdn[i],
                     Peer::Code(code),

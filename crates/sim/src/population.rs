@@ -444,7 +444,7 @@ fn person_day(
     }
     if w.imei2[i] != 0 && w.switch_at[i] >= day0 && w.switch_at[i] < day0 + DAY {
         // The new phone registers as soon as the SIM moves into it.
-        let ts = w.switch_at[i] + r.range(30, 600) as i64;
+        let ts = (w.switch_at[i] + r.range(30, 600) as i64).min(day0 + DAY - 1);
         attach_row(out, ts, w.imsi[i], me, w.imei2[i], w.cell[i]);
     }
 
@@ -461,7 +461,7 @@ fn person_day(
         let cat = category(ctx, r, "otp");
         sms_row(
             out,
-            ts - r.range(15, 90) as i64,
+            (ts - r.range(15, 90) as i64).max(day0),
             false,
             me,
             Peer::Code(code),
