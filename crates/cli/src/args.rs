@@ -67,6 +67,35 @@ pub enum Command {
         after_help = "Examples:\n  duanka scan examples/tiny --out /tmp/tiny-scan\n  duanka scan data/ --reference ref/ --out out/"
     )]
     Scan(ScanArgs),
+    /// Write a synthetic operator world (every contract table plus truth.csv) with the
+    /// seed story's fraud supply chain planted among realistic hard negatives.
+    #[command(
+        after_help = "Examples:\n  duanka simulate --subscribers 10000 --days 2 --seed 7 --out world/\n  duanka simulate --subscribers 1000000 --reference ref/ --out big/ --format parquet\n  duanka simulate --subscribers 5000 --scenario modem-pool --cases 30 --out pool/"
+    )]
+    Simulate(crate::simulate::SimArgs),
+    /// Score a scan's alerts.jsonl and clusters.jsonl against a simulated world's
+    /// truth.csv: precision, recall and F1 per label and per entity type, and the chain
+    /// check.
+    #[command(
+        after_help = "Examples:\n  duanka eval --truth world/truth.csv scan-out/\n  duanka eval --truth world/truth.csv scan-out/ --format json"
+    )]
+    Eval {
+        /// The scan's output folder (alerts.jsonl, optionally clusters.jsonl).
+        outdir: PathBuf,
+        /// The world's truth.csv.
+        #[arg(long)]
+        truth: PathBuf,
+        /// Hard negatives (default: hard_negatives.csv beside the truth file, if present),
+        /// to say which trap each false positive fell into.
+        #[arg(long, value_name = "FILE")]
+        negatives: Option<PathBuf>,
+        /// Alerts below this severity are leads, not claims, and are not scored.
+        #[arg(long, value_enum, default_value_t = Severity::Medium)]
+        min_severity: Severity,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+    },
 }
 
 /// What `duanka scan` takes.
@@ -79,6 +108,13 @@ pub struct ScanArgs {
     pub out: PathBuf,
     #[command(flatten)]
     pub read: ReadArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
 }
 
 /// How to read a dataset; shared by every command that reads one.

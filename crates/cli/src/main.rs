@@ -2,9 +2,11 @@
 //! maps failures to exit codes. Holds no logic of its own beyond presentation.
 
 mod args;
+mod eval;
 mod inspect;
 mod read;
 mod scan;
+mod simulate;
 mod sql;
 
 use std::process::ExitCode;
@@ -16,6 +18,7 @@ use crate::args::{Cli, Command};
 /// Exit codes, as `duanka --help` lists them.
 pub(crate) mod exit {
     pub const INTERNAL: u8 = 1;
+    pub const USAGE: u8 = 2;
     pub const INPUT: u8 = 3;
     pub const REJECTS: u8 = 4;
 }
@@ -31,6 +34,13 @@ impl Failure {
     pub fn input(error: impl Into<anyhow::Error>) -> Self {
         Failure {
             code: exit::INPUT,
+            error: error.into(),
+        }
+    }
+
+    pub fn usage(error: impl Into<anyhow::Error>) -> Self {
+        Failure {
+            code: exit::USAGE,
             error: error.into(),
         }
     }
@@ -73,6 +83,14 @@ fn main() -> ExitCode {
             format,
         } => sql::run(&dataset, &query, &read, format),
         Command::Scan(a) => scan::run(&a.dataset, &a.out, &a.read),
+        Command::Simulate(sim) => simulate::run(&sim),
+        Command::Eval {
+            outdir,
+            truth,
+            negatives,
+            min_severity,
+            format,
+        } => eval::run(&outdir, &truth, negatives.as_deref(), min_severity, format),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,201 @@
+//! `duanka simulate`: flags → `duanka_sim::Config`, a progress bar, and the summary of
+//! what was written. The world itself is built in `duanka-sim`.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::{Args, ValueEnum};
+use duanka_sim::{Config, Format, Scenario, SimError};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::Failure;
+
+#[derive(Debug, Clone, Args)]
+pub struct SimArgs {
+    /// Lines in the operator's register (all statuses, leaked blocks included).
+    #[arg(long, default_value_t = 10_000)]
+    pub subscribers: u64,
+    /// Days of records.
+    #[arg(long, default_value_t = 1)]
+    pub days: u32,
+    /// Random seed; same arguments and seed give byte-identical files.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Output folder (created if missing).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Table file format (truth.csv is always CSV).
+    #[arg(long, value_enum, default_value_t = SimFormat::Csv)]
+    pub format: SimFormat,
+    /// Which variant of the story: leaked numbers read off a rogue host (default), or
+    /// part of them in a modem pool.
+    #[arg(long, value_enum, default_value_t = SimScenario::Default)]
+    pub scenario: SimScenario,
+    /// First local day of the records (YYYY-MM-DD, Asia/Shanghai).
+    #[arg(long, default_value = "2025-10-14")]
+    pub start: String,
+    /// Folder with public reference files (libphonenumber geocoding and carrier files,
+    /// the Osmocom TAC CSV, per-country *.cidr files); without it a small built-in list
+    /// of real segments, TACs and blocks is used (enough for about 50 000 subscribers).
+    #[arg(long, value_name = "DIR")]
+    pub reference: Option<PathBuf>,
+    /// Leaked numbers as a share of the register (at least 40).
+    #[arg(long, default_value_t = 0.005)]
+    pub sink_share: f64,
+    /// Fraud cases linked to the chain.
+    #[arg(long, default_value_t = 70)]
+    pub cases: u32,
+    /// Cases of the unrelated gang.
+    #[arg(long, default_value_t = 18)]
+    pub other_gang_cases: u32,
+    /// Contiguous number blocks the leaked numbers come from.
+    #[arg(long, default_value_t = 3)]
+    pub leak_blocks: u32,
+    /// Proxy addresses the bulk sign-ups come from.
+    #[arg(long, default_value_t = 4)]
+    pub proxy_ips: u32,
+    /// Share of leaked numbers in the modem pool (modem-pool scenario).
+    #[arg(long, default_value_t = 0.4)]
+    pub modem_pool_share: f64,
+    /// Share of shop owners / resellers (many codes, normal lives).
+    #[arg(long, default_value_t = 0.004)]
+    pub shop_share: f64,
+    /// Share of IoT / M2M SIMs (attach only).
+    #[arg(long, default_value_t = 0.03)]
+    pub iot_share: f64,
+    /// Share of lines starting a family group sharing one handset.
+    #[arg(long, default_value_t = 0.015)]
+    pub family_share: f64,
+    /// Share of people changing phones during the window.
+    #[arg(long, default_value_t = 0.03)]
+    pub switcher_share: f64,
+    /// Share of never-sold (stock) numbers in the register.
+    #[arg(long, default_value_t = 0.08)]
+    pub stock_share: f64,
+    /// Test SIMs of the bulk-SMS test lab.
+    #[arg(long, default_value_t = 12)]
+    pub lab_sims: u32,
+    /// Share of SMS rows without a category.
+    #[arg(long, default_value_t = 0.2)]
+    pub category_blank: f64,
+    /// Worker threads (output does not depend on it; default: all cores).
+    #[arg(long, env = "DUANKA_THREADS")]
+    pub threads: Option<usize>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SimFormat {
+    Csv,
+    Parquet,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SimScenario {
+    Default,
+    ModemPool,
+}
+
+fn config(a: &SimArgs) -> Result<Config, Failure> {
+    let mut c = Config::new(a.subscribers, a.days, a.seed);
+    let date: Vec<&str> = a.start.split('-').collect();
+    let parsed = match date.as_slice() {
+        [y, m, d] => y
+            .parse::<i64>()
+            .ok()
+            .zip(m.parse::<u32>().ok())
+            .zip(d.parse::<u32>().ok())
+            .map(|((y, m), d)| (y, m, d)),
+        _ => None,
+    };
+    c.start = parsed.ok_or_else(|| {
+        Failure::usage(anyhow::anyhow!(
+            "--start {:?} is not a date like 2025-10-14",
+            a.start
+        ))
+    })?;
+    c.scenario = match a.scenario {
+        SimScenario::Default => Scenario::Default,
+        SimScenario::ModemPool => Scenario::ModemPool,
+    };
+    c.chain.sink_share = a.sink_share;
+    c.chain.cases = a.cases;
+    c.chain.other_gang_cases = a.other_gang_cases;
+    c.chain.leak_blocks = a.leak_blocks;
+    c.chain.modem_pool_share = a.modem_pool_share;
+    c.chain.proxy_ips = a.proxy_ips;
+    c.shares.shop = a.shop_share;
+    c.shares.iot = a.iot_share;
+    c.shares.family = a.family_share;
+    c.shares.switcher = a.switcher_share;
+    c.shares.category_blank = a.category_blank;
+    c.shares.stock = a.stock_share;
+    c.shares.lab_sims = a.lab_sims;
+    c.threads = a.threads;
+    Ok(c)
+}
+
+fn failure(e: SimError) -> Failure {
+    match e {
+        SimError::Config(_) => Failure::usage(e),
+        SimError::Reference(_) | SimError::Io { .. } => Failure::input(e),
+        _ => Failure::internal(e),
+    }
+}
+
+pub fn run(a: &SimArgs) -> Result<(), Failure> {
+    let cfg = config(a)?;
+    let reference = match &a.reference {
+        Some(dir) => duanka_sim::reference::Reference::load(dir).map_err(failure)?,
+        None => duanka_sim::reference::Reference::builtin(),
+    };
+    let bar = (!a.quiet).then(|| {
+        let b = ProgressBar::new(0);
+        b.set_style(
+            ProgressStyle::with_template(
+                "{spinner} simulating {bar:30} {pos}/{len} chunks eta {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        b
+    });
+    let progress = |done: u64, total: u64| {
+        if let Some(b) = &bar {
+            b.set_length(total);
+            b.set_position(done);
+        }
+    };
+    let format = match a.format {
+        SimFormat::Csv => Format::Csv,
+        SimFormat::Parquet => Format::Parquet,
+    };
+    let started = Instant::now();
+    let summary =
+        duanka_sim::simulate(&cfg, &reference, &a.out, format, &progress).map_err(failure)?;
+    let secs = started.elapsed().as_secs_f64();
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let total = summary.total_rows();
+    println!(
+        "wrote {} rows to {} in {:.1} s ({:.0} rows/s)",
+        total,
+        a.out.display(),
+        secs,
+        total as f64 / secs.max(1e-9)
+    );
+    for (t, n) in &summary.rows {
+        println!("  {t:<14} {n:>12}");
+    }
+    println!("truth.csv:");
+    for ((t, l), n) in &summary.truth {
+        println!("  {t:<8} {l:<18} {n:>8}");
+    }
+    println!("hard_negatives.csv:");
+    for ((t, k), n) in &summary.negatives {
+        println!("  {t:<8} {k:<26} {n:>8}");
+    }
+    Ok(())
+}
