@@ -24,6 +24,15 @@ pub struct Settings {
     pub min_services: i64,
     /// Distinct OTP senders at which the service signal is full.
     pub strong_services: i64,
+    /// How many OTPs one call or one sent SMS outweighs: a call is far stronger evidence
+    /// of a person than one more code is of a sink.
+    pub ordinary_weight: f64,
+    /// SIMs seen on one handset from which it counts as a modem pool rather than a
+    /// family phone.
+    pub pool_sims: i64,
+    /// Factor for a number attached from an ordinary handset: code platforms keep their
+    /// numbers off the network or in modem pools, people keep theirs in phones.
+    pub attached_factor: f64,
     /// Lowest score reported (below it, nothing is written).
     pub report_from: f64,
 }
@@ -33,6 +42,9 @@ impl Default for Settings {
         Settings {
             min_services: 3,
             strong_services: 8,
+            ordinary_weight: 4.0,
+            pool_sims: 5,
+            attached_factor: 0.6,
             report_from: 0.2,
         }
     }
@@ -68,6 +80,18 @@ impl OtpSink {
             ctes.push("att AS (SELECT msisdn, count(*) AS attach_events FROM attach WHERE msisdn IS NOT NULL GROUP BY msisdn)".into());
             cols.push("coalesce(att.attach_events, 0) AS attach_events".into());
             joins.push("LEFT JOIN att ON att.msisdn = r.msisdn".into());
+            // The most SIMs seen on any handset this number used.
+            ctes.push(
+                "hs AS (SELECT imei, count(DISTINCT imsi) AS sims FROM attach GROUP BY imei)"
+                    .into(),
+            );
+            ctes.push(
+                "mh AS (SELECT a.msisdn, max(hs.sims) AS handset_sims FROM (SELECT DISTINCT msisdn, imei FROM attach WHERE msisdn IS NOT NULL) a \
+                 JOIN hs ON hs.imei = a.imei GROUP BY a.msisdn)"
+                    .into(),
+            );
+            cols.push("coalesce(mh.handset_sims, 0) AS handset_sims".into());
+            joins.push("LEFT JOIN mh ON mh.msisdn = r.msisdn".into());
         }
         if has("subscribers") {
             ctes.push("sub AS (SELECT msisdn, max(CAST(status AS VARCHAR)) AS status FROM subscribers GROUP BY msisdn)".into());
@@ -86,16 +110,27 @@ impl OtpSink {
     }
 
     /// Score from the figures: the service signal times the share of the number's
-    /// traffic that is OTPs (squared, so that a normal share of calls and sent SMS
-    /// pulls it down hard), slightly less when the number is seen on the radio network.
-    fn score(&self, services: i64, otp_sms: i64, ordinary: i64, attached: Option<bool>) -> f64 {
+    /// traffic that is OTPs (calls and sent SMS weighted up, and the share squared, so
+    /// that a phone's ordinary life pulls it down hard), times where the number lives:
+    /// off the network or in a modem pool (`handset_sims` ≥ `pool_sims`) counts fully, an
+    /// ordinary handset by `attached_factor`. `handset_sims` is `None` without attach data.
+    fn score(&self, services: i64, otp_sms: i64, ordinary: i64, handset_sims: Option<i64>) -> f64 {
         let s = &self.settings;
         let floor = (s.min_services - 1) as f64;
         let span = (s.strong_services as f64 - floor).max(1.0);
         let service_signal = ((services as f64 - floor) / span).clamp(0.0, 1.0);
-        let share = otp_sms as f64 / (otp_sms + ordinary).max(1) as f64;
-        let presence = match attached {
-            Some(true) => 0.85,
+        // In a modem pool, calls are the token calls that keep SIMs looking alive: they
+        // count as what they are, not as a person's life.
+        let in_pool = handset_sims.is_some_and(|n| n >= s.pool_sims);
+        let weight = if in_pool { 1.0 } else { s.ordinary_weight };
+        let weighted = otp_sms as f64 + weight * ordinary as f64;
+        let share = if weighted > 0.0 {
+            otp_sms as f64 / weighted
+        } else {
+            0.0
+        };
+        let presence = match handset_sims {
+            Some(n) if n > 0 && n < s.pool_sims => s.attached_factor,
             _ => 1.0,
         };
         (service_signal * share * share * presence).clamp(0.0, 1.0)
@@ -147,7 +182,12 @@ impl Detector for OtpSink {
                         None
                     };
                     let attached = has_attach.then(|| attach_events.unwrap_or(0) > 0);
-                    let score = self.score(services, otp_sms, calls + mo_sms, attached);
+                    let handset_sims = if has_attach {
+                        Some(c.int("handset_sims", row)?.unwrap_or(0))
+                    } else {
+                        None
+                    };
+                    let score = self.score(services, otp_sms, calls + mo_sms, handset_sims);
                     if score < self.settings.report_from {
                         continue;
                     }
@@ -164,6 +204,9 @@ impl Detector for OtpSink {
                     } else if has_attach {
                         evidence.push(("attach_events", Figure::Int(0)));
                     }
+                    if let Some(n) = handset_sims.filter(|n| *n > 0) {
+                        evidence.push(("handset_sims", Figure::Int(n)));
+                    }
                     if let Some(st) = &status {
                         evidence.push(("status", Figure::Text(st.clone())));
                     }
@@ -177,6 +220,9 @@ impl Detector for OtpSink {
                     );
                     if attached == Some(false) {
                         why.push_str(", never attached to the radio network");
+                    }
+                    if let Some(n) = handset_sims.filter(|n| *n >= self.settings.pool_sims) {
+                        why.push_str(&format!(", on a handset hosting {n} SIMs"));
                     }
                     if status.as_deref() == Some("stock") {
                         why.push_str(", a stock (never sold) number");
@@ -207,12 +253,16 @@ mod tests {
     fn both_signals_are_needed() {
         let d = OtpSink::new(Settings::default());
         // A sink: 12 services, nothing else, never attached.
-        assert!(d.score(12, 30, 0, Some(false)) >= 0.8);
-        // A shop owner: as many services, but a normal phone life.
-        assert!(d.score(12, 30, 40, Some(true)) < 0.2);
+        assert!(d.score(12, 30, 0, Some(0)) >= 0.8);
+        // A shop owner: as many services, a few calls and texts, in a phone of its own.
+        assert!(d.score(16, 35, 4, Some(1)) < 0.5);
+        assert!(d.score(12, 30, 40, Some(1)) < 0.2);
         // An ordinary user: two services.
-        assert_eq!(d.score(2, 3, 0, Some(false)), 0.0);
-        // A modem-pool SIM with token calls still scores high.
-        assert!(d.score(20, 40, 2, Some(true)) >= 0.7);
+        assert_eq!(d.score(2, 3, 0, Some(0)), 0.0);
+        // A modem-pool SIM with a token call still scores high; with a few, medium.
+        assert!(d.score(25, 41, 1, Some(16)) >= 0.8);
+        assert!(d.score(15, 22, 5, Some(20)) >= 0.5);
+        // Without attach data, presence is unknown and not held against the number.
+        assert!(d.score(12, 30, 0, None) >= 0.8);
     }
 }
