@@ -14,7 +14,7 @@ measure() { # profile flag...
   local log="$scratch/$name.time"
   CARGO_TARGET_DIR="$scratch/$name" /usr/bin/time -f "%e %U %S %M" -o "$log" cargo build -q -j "$jobs" --workspace "$@"
   read -r wall user sys rss < "$log"
-  python3 -c "import sys; w,u,s,r=map(float,sys.argv[1:]); print(f'cold {sys.argv[5]:<8} wall {w/60:5.1f} min  cpu {(u+s)/60:5.1f} min  peak {r/1024/1024:4.1f} GB')" "$wall" "$user" "$sys" "$rss" "$name"
+  python3 -c "import sys; w,u,s,r=map(float,sys.argv[1:5]); print(f'cold {sys.argv[5]:<8} wall {w/60:5.1f} min  cpu {(u+s)/60:5.1f} min  peak {r/1024/1024:4.1f} GB')" "$wall" "$user" "$sys" "$rss" "$name"
   du -sh "$scratch/$name" | awk -v n="$name" '{print "target size (" n "): " $1}'
 }
 
