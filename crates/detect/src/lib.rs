@@ -7,6 +7,7 @@
 //! Must not: print, write files, read the truth, or depend on the simulator or on eval.
 
 pub mod detectors;
+pub mod sql;
 
 use std::future::Future;
 use std::pin::Pin;

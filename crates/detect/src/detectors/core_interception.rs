@@ -44,9 +44,14 @@ pub struct CoreInterception {
     settings: Settings,
 }
 
-const OTP_ROWS: &str = "SELECT msisdn, peer_key, ts, CAST(delivery_node AS VARCHAR) AS node FROM sms \
-     WHERE direction = 'MT' AND delivery_node IS NOT NULL AND lower(CAST(delivery_node AS VARCHAR)) <> 'radio' \
-     AND (category = 'otp' OR (category IS NULL AND content IS NOT NULL AND sms_is_otp(content)))";
+fn otp_rows() -> String {
+    format!(
+        "SELECT msisdn, peer_key, ts, CAST(delivery_node AS VARCHAR) AS node FROM sms \
+         WHERE direction = 'MT' AND delivery_node IS NOT NULL AND lower(CAST(delivery_node AS VARCHAR)) <> 'radio' \
+         AND {}",
+        crate::sql::OTP_PREDICATE
+    )
+}
 
 impl CoreInterception {
     pub fn new(settings: Settings) -> Self {
@@ -73,13 +78,15 @@ impl CoreInterception {
             ("", "CAST(NULL AS BOOLEAN)", "")
         };
         format!(
-            "WITH otp AS ({OTP_ROWS}), {attached}, \
+            "WITH otp AS ({}), {attached}, \
              svc AS (SELECT node, count(*) AS services FROM (SELECT DISTINCT node, peer_key FROM otp) GROUP BY node), \
              agg AS (SELECT node, count(*) AS otp_sms, CAST(min(ts) AS BIGINT) AS first_seen, CAST(max(ts) AS BIGINT) AS last_seen FROM otp GROUP BY node){inv_cte} \
              SELECT n.node, a.otp_sms, s.services, n.numbers, n.never_attached, a.first_seen, a.last_seen, {inv_col} AS inventoried \
              FROM nums n JOIN svc s ON s.node = n.node JOIN agg a ON a.node = n.node {inv_join} \
              WHERE n.numbers >= {} AND s.services >= {} ORDER BY n.node",
-            self.settings.min_numbers, self.settings.min_services
+            otp_rows(),
+            self.settings.min_numbers,
+            self.settings.min_services
         )
     }
 
@@ -198,9 +205,10 @@ impl Detector for CoreInterception {
                 ""
             };
             let per_number = format!(
-                "WITH otp AS ({OTP_ROWS}) SELECT o.msisdn, o.node, count(*) AS otp_sms, count(DISTINCT o.peer_key) AS services, \
+                "WITH otp AS ({}) SELECT o.msisdn, o.node, count(*) AS otp_sms, count(DISTINCT o.peer_key) AS services, \
                  CAST(min(o.ts) AS BIGINT) AS first_seen, CAST(max(o.ts) AS BIGINT) AS last_seen, max({attach_col}) AS attached \
-                 FROM otp o {attach_join} GROUP BY o.msisdn, o.node ORDER BY o.msisdn, o.node"
+                 FROM otp o {attach_join} GROUP BY o.msisdn, o.node ORDER BY o.msisdn, o.node",
+                otp_rows()
             );
             let rows = ctx.sql(&per_number).await?.collect().await?;
             let mut best: BTreeMap<i64, Alert> = BTreeMap::new();

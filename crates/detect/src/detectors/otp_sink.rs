@@ -61,14 +61,10 @@ impl OtpSink {
 
     fn plan(&self, present: &[String]) -> String {
         let has = |t: &str| present.iter().any(|p| p == t);
-        let mut ctes = vec![
-            "otp AS (SELECT msisdn, peer_key, ts FROM sms WHERE direction = 'MT' AND \
-             (category = 'otp' OR (category IS NULL AND content IS NOT NULL AND sms_is_otp(content))))"
-                .to_string(),
-            "recv AS (SELECT msisdn, count(*) AS otp_sms, min(ts) AS first_seen, max(ts) AS last_seen FROM otp GROUP BY msisdn)".into(),
-            "svc AS (SELECT msisdn, count(*) AS services FROM (SELECT DISTINCT msisdn, peer_key FROM otp) GROUP BY msisdn)".into(),
+        let mut ctes: Vec<String> = crate::sql::otp_ctes().into();
+        ctes.push(
             "mo AS (SELECT msisdn, count(*) AS mo_sms FROM sms WHERE direction = 'MO' GROUP BY msisdn)".into(),
-        ];
+        );
         let mut cols = vec!["coalesce(mo.mo_sms, 0) AS mo_sms".to_string()];
         let mut joins = vec!["LEFT JOIN mo ON mo.msisdn = r.msisdn".to_string()];
         if has("calls") {
