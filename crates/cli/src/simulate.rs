@@ -27,8 +27,8 @@ pub struct SimArgs {
     /// Table file format (truth.csv is always CSV).
     #[arg(long, value_enum, default_value_t = SimFormat::Csv)]
     pub format: SimFormat,
-    /// Which variant of the story: leaked numbers read off a rogue host (default), or
-    /// part of them in a modem pool.
+    /// Which variant of the story: leaked numbers read off a rogue host (default), part
+    /// of them in a modem pool, or none at all (clean: the chain switched off).
     #[arg(long, value_enum, default_value_t = SimScenario::Default)]
     pub scenario: SimScenario,
     /// First local day of the records (YYYY-MM-DD, Asia/Shanghai).
@@ -96,6 +96,8 @@ pub enum SimFormat {
 pub enum SimScenario {
     Default,
     ModemPool,
+    /// No fraud planted (the chain and the other gang switched off): hard negatives only.
+    Clean,
 }
 
 fn config(a: &SimArgs) -> Result<Config, Failure> {
@@ -119,6 +121,7 @@ fn config(a: &SimArgs) -> Result<Config, Failure> {
     c.scenario = match a.scenario {
         SimScenario::Default => Scenario::Default,
         SimScenario::ModemPool => Scenario::ModemPool,
+        SimScenario::Clean => Scenario::Clean,
     };
     c.chain.sink_share = a.sink_share;
     c.chain.cases = a.cases;

@@ -7,6 +7,7 @@
 //! Must not: print, write files, read the truth, or depend on the simulator or on eval.
 
 pub mod detectors;
+pub mod settings;
 pub mod sql;
 
 use std::future::Future;
@@ -46,20 +47,127 @@ pub trait Detector: Send + Sync {
     ) -> BoxFuture<'a, Result<Vec<Alert>, DataFusionError>>;
 }
 
-/// Settings of every detector; each detector's section documents its own fields.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// Settings of every detector, one section each (`duanka.toml`); each detector's module
+/// documents its own fields, and `duanka config --defaults` prints them all.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub otp_sink: detectors::otp_sink::Settings,
+    pub leaked_block: detectors::leaked_block::Settings,
     pub core_interception: detectors::core_interception::Settings,
+    pub sim_farm: detectors::sim_farm::Settings,
+    pub tampered_imei: detectors::tampered_imei::Settings,
+    pub bulk_account: detectors::bulk_account::Settings,
+    pub case_reported: detectors::case_reported::Settings,
+    pub mule: detectors::mule::Settings,
 }
 
-/// Every detector, in report order.
+/// A configuration file that could not be used.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(String);
+
+impl Config {
+    /// Reads a `duanka.toml`: every key optional (the default applies), unknown keys and
+    /// values out of range are errors naming the key.
+    pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| ConfigError(e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Rejects settings no detector can work with (shares outside [0, 1], negative counts).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let value = toml::Value::try_from(self).map_err(|e| ConfigError(e.to_string()))?;
+        let Some(sections) = value.as_table() else {
+            return Ok(());
+        };
+        for (section, fields) in sections {
+            let Some(fields) = fields.as_table() else {
+                continue;
+            };
+            for (key, v) in fields {
+                let bad = match v {
+                    toml::Value::Integer(i) => *i < 0,
+                    toml::Value::Float(f) => !f.is_finite() || *f < 0.0,
+                    _ => false,
+                };
+                let share =
+                    key.ends_with("_share") || key.ends_with("_factor") || key == "report_from";
+                let over = share && v.as_float().is_some_and(|f| f > 1.0);
+                if bad || over {
+                    return Err(ConfigError(format!(
+                        "[{section}] {key} = {v}: must be {}",
+                        if share {
+                            "between 0 and 1"
+                        } else {
+                            "zero or more"
+                        }
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Every setting with its documentation and default, as a `duanka.toml`.
+    pub fn defaults_toml() -> String {
+        use detectors::*;
+        let mut out = String::from(
+            "# duanka.toml: detector settings. Every key is optional; these are the defaults.\n\
+             # Scores are in [0, 1]: >= 0.8 is high, >= 0.5 medium, below that a lead (low).\n",
+        );
+        settings::render_section::<otp_sink::Settings>("otp_sink", otp_sink::ABOUT, &mut out);
+        settings::render_section::<leaked_block::Settings>(
+            "leaked_block",
+            leaked_block::ABOUT,
+            &mut out,
+        );
+        settings::render_section::<core_interception::Settings>(
+            "core_interception",
+            core_interception::ABOUT,
+            &mut out,
+        );
+        settings::render_section::<sim_farm::Settings>("sim_farm", sim_farm::ABOUT, &mut out);
+        settings::render_section::<tampered_imei::Settings>(
+            "tampered_imei",
+            tampered_imei::ABOUT,
+            &mut out,
+        );
+        settings::render_section::<bulk_account::Settings>(
+            "bulk_account",
+            bulk_account::ABOUT,
+            &mut out,
+        );
+        settings::render_section::<case_reported::Settings>(
+            "case_reported",
+            case_reported::ABOUT,
+            &mut out,
+        );
+        settings::render_section::<mule::Settings>("mule", mule::ABOUT, &mut out);
+        out
+    }
+}
+
+/// Every detector, in run order: a detector that uses the `findings` of others comes
+/// after them.
 pub fn registry(config: &Config) -> Vec<Box<dyn Detector>> {
+    use detectors::*;
     vec![
-        Box::new(detectors::otp_sink::OtpSink::new(config.otp_sink.clone())),
-        Box::new(detectors::core_interception::CoreInterception::new(
+        Box::new(otp_sink::OtpSink::new(config.otp_sink.clone())),
+        Box::new(leaked_block::LeakedBlock::new(config.leaked_block.clone())),
+        Box::new(core_interception::CoreInterception::new(
             config.core_interception.clone(),
         )),
+        Box::new(sim_farm::SimFarm::new(config.sim_farm.clone())),
+        Box::new(tampered_imei::TamperedImei::new(
+            config.tampered_imei.clone(),
+        )),
+        Box::new(bulk_account::BulkAccount::new(config.bulk_account.clone())),
+        Box::new(case_reported::CaseReported::new(
+            config.case_reported.clone(),
+        )),
+        Box::new(mule::Mule::new(config.mule.clone())),
     ]
 }
 
@@ -103,7 +211,14 @@ pub async fn scan(
             continue;
         }
         let started = Instant::now();
-        let mut alerts = d.run(ctx, present).await?;
+        let mut alerts = if info.uses.contains(&FINDINGS) {
+            register_findings(ctx, &out.alerts)?;
+            let mut with: Vec<String> = present.to_vec();
+            with.push(FINDINGS.to_string());
+            d.run(ctx, &with).await?
+        } else {
+            d.run(ctx, present).await?
+        };
         alerts.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
         out.outcomes.push((
             info.name,
@@ -115,4 +230,42 @@ pub async fn scan(
         out.alerts.extend(alerts);
     }
     Ok(out)
+}
+
+/// The table of the findings of the detectors that ran before: a detector that lists it
+/// in `uses` sees every earlier alert as `(detector, entity_type, entity_id, score)`.
+/// It is an ordinary table, so that the plans reading it run on a cluster as well.
+pub const FINDINGS: &str = "findings";
+
+fn register_findings(ctx: &SessionContext, alerts: &[Alert]) -> Result<(), DataFusionError> {
+    use arrow::array::{Float64Array, StringArray};
+    use arrow::datatypes::{DataType, Field, Schema};
+    use std::sync::Arc;
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("detector", DataType::Utf8, false),
+        Field::new("entity_type", DataType::Utf8, false),
+        Field::new("entity_id", DataType::Utf8, false),
+        Field::new("score", DataType::Float64, false),
+    ]));
+    let batch = arrow::array::RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(StringArray::from_iter_values(
+                alerts.iter().map(|a| a.detector),
+            )),
+            Arc::new(StringArray::from_iter_values(
+                alerts.iter().map(|a| a.entity_type),
+            )),
+            Arc::new(StringArray::from_iter_values(
+                alerts.iter().map(|a| a.entity_id.as_str()),
+            )),
+            Arc::new(Float64Array::from_iter_values(
+                alerts.iter().map(|a| a.score),
+            )),
+        ],
+    )?;
+    let table = datafusion::datasource::MemTable::try_new(schema, vec![vec![batch]])?;
+    ctx.deregister_table(FINDINGS)?;
+    ctx.register_table(FINDINGS, Arc::new(table))?;
+    Ok(())
 }

@@ -31,3 +31,59 @@ pub fn otp_per_number() -> String {
         otp_ctes().join(", ")
     )
 }
+
+/// The common table expressions describing every sign-up (`registrations` row), ending
+/// in `reg`: `account_id`, `platform`, `msisdn`, `device_id`, `ip`, `t` (epoch seconds),
+/// `dev` (the device id as an IMEI, NULL when it is not one), `dev_offnet` (1 when that
+/// IMEI was never seen in `attach` while the number is the operator's own, NULL when
+/// unknown), `device_numbers` (distinct numbers signed up with the same device id),
+/// `burst_offnet` (sign-ups from the same address within `window_s` seconds either side
+/// whose device is off the network — IMEI-changing software writes a new identity per
+/// account), `burst_block` (sign-ups from the same address within the window with a
+/// number of the same block — consecutive numbers of a leaked range).
+pub fn signup_ctes(has_attach: bool, has_subscribers: bool, window_s: i64) -> Vec<String> {
+    let mut ctes = vec![
+        "reg0 AS (SELECT CAST(account_id AS VARCHAR) AS account_id, CAST(platform AS VARCHAR) AS platform, msisdn, \
+         CAST(device_id AS VARCHAR) AS device_id, CAST(ip AS VARCHAR) AS ip, CAST(ts AS BIGINT) AS t, \
+         imei_parse(CAST(device_id AS VARCHAR)) AS dev FROM registrations)"
+            .to_string(),
+        "devshare AS (SELECT device_id, count(*) AS device_numbers FROM \
+         (SELECT DISTINCT device_id, msisdn FROM reg0 WHERE device_id IS NOT NULL) GROUP BY device_id)"
+            .into(),
+    ];
+    let (net_join, offnet) = if has_attach {
+        ctes.push("netdev AS (SELECT DISTINCT imei FROM attach)".into());
+        let ours = if has_subscribers {
+            ctes.push("ours AS (SELECT DISTINCT msisdn FROM subscribers)".into());
+            "o.msisdn IS NOT NULL"
+        } else {
+            "TRUE"
+        };
+        (
+            format!(
+                "LEFT JOIN netdev nd ON nd.imei = r.dev {}",
+                if has_subscribers {
+                    "LEFT JOIN ours o ON o.msisdn = r.msisdn"
+                } else {
+                    ""
+                }
+            ),
+            format!(
+                "CASE WHEN r.dev IS NULL THEN CAST(NULL AS BIGINT) WHEN nd.imei IS NULL AND {ours} THEN 1 ELSE 0 END"
+            ),
+        )
+    } else {
+        (String::new(), "CAST(NULL AS BIGINT)".to_string())
+    };
+    ctes.push(format!(
+        "reg1 AS (SELECT r.*, {offnet} AS dev_offnet FROM reg0 r {net_join})"
+    ));
+    let frame = format!("ORDER BY t RANGE BETWEEN {window_s} PRECEDING AND {window_s} FOLLOWING");
+    ctes.push(format!(
+        "reg AS (SELECT r.*, coalesce(d.device_numbers, 0) AS device_numbers, \
+         CASE WHEN r.ip IS NULL THEN 0 ELSE sum(coalesce(r.dev_offnet, 0)) OVER (PARTITION BY r.ip {frame}) END AS burst_offnet, \
+         CASE WHEN r.ip IS NULL THEN 0 ELSE count(*) OVER (PARTITION BY r.ip, msisdn_block(r.msisdn) {frame}) END AS burst_block \
+         FROM reg1 r LEFT JOIN devshare d ON d.device_id = r.device_id)"
+    ));
+    ctes
+}

@@ -8,6 +8,7 @@
 //! | `msisdn_segment(msisdn)` | the 7-digit Chinese segment (号段), NULL for foreign numbers |
 //! | `imei_luhn_ok(imei)` | whether the 15th digit is the Luhn check digit |
 //! | `imei_tac(imei)` | the 8-digit Type Allocation Code |
+//! | `imei_parse(text)` | a device id as a canonical IMEI, NULL when it is not one (platform device ids) |
 //! | `imsi_mcc(imsi)`, `imsi_country(imsi)`, `imsi_carrier(imsi)` | what the MCC/MNC say |
 //! | `ip_in_cidr(ip, cidr)` | whether the address lies in the block |
 //! | `ip_is_private(ip)` | private, loopback, link-local, CGNAT or unique-local |
@@ -37,6 +38,7 @@ enum Op {
     MsisdnSegment,
     ImeiLuhnOk,
     ImeiTac,
+    ImeiParse,
     ImsiMcc,
     ImsiCountry,
     ImsiCarrier,
@@ -57,6 +59,7 @@ const ALL: &[Op] = &[
     Op::MsisdnSegment,
     Op::ImeiLuhnOk,
     Op::ImeiTac,
+    Op::ImeiParse,
     Op::ImsiMcc,
     Op::ImsiCountry,
     Op::ImsiCarrier,
@@ -79,6 +82,7 @@ impl Op {
             Op::MsisdnSegment => "msisdn_segment",
             Op::ImeiLuhnOk => "imei_luhn_ok",
             Op::ImeiTac => "imei_tac",
+            Op::ImeiParse => "imei_parse",
             Op::ImsiMcc => "imsi_mcc",
             Op::ImsiCountry => "imsi_country",
             Op::ImsiCarrier => "imsi_carrier",
@@ -99,18 +103,24 @@ impl Op {
         match self {
             Op::MsisdnPrefix => Signature::exact(vec![DataType::Int64, DataType::Int64], v),
             Op::IpInCidr => Signature::string(2, v),
-            Op::IpIsPrivate | Op::IpCountry | Op::SmsIsOtp | Op::SmsOtpCode | Op::SmsService => {
-                Signature::string(1, v)
-            }
+            Op::IpIsPrivate
+            | Op::IpCountry
+            | Op::SmsIsOtp
+            | Op::SmsOtpCode
+            | Op::SmsService
+            | Op::ImeiParse => Signature::string(1, v),
             _ => Signature::exact(vec![DataType::Int64], v),
         }
     }
 
     fn return_type(self) -> DataType {
         match self {
-            Op::MsisdnBlock | Op::MsisdnPrefix | Op::MsisdnSegment | Op::ImeiTac | Op::ImsiMcc => {
-                DataType::Int64
-            }
+            Op::MsisdnBlock
+            | Op::MsisdnPrefix
+            | Op::MsisdnSegment
+            | Op::ImeiTac
+            | Op::ImeiParse
+            | Op::ImsiMcc => DataType::Int64,
             Op::ImeiLuhnOk | Op::IpInCidr | Op::IpIsPrivate | Op::SmsIsOtp => DataType::Boolean,
             _ => DataType::Utf8,
         }
@@ -229,6 +239,9 @@ impl ScalarUDFImpl for DuankaUdf {
             }))),
             Op::ImeiTac => Arc::new(Int64Array::from(map_int(&ints(first)?, |n| {
                 Some(imei_tac(n))
+            }))),
+            Op::ImeiParse => Arc::new(Int64Array::from(map_str(&strings(first)?, |s| {
+                duanka_model::parse_imei(s).ok()
             }))),
             Op::ImsiMcc => Arc::new(Int64Array::from(map_int(&ints(first)?, |n| {
                 Some(i64::from(imsi_info(n).mcc))

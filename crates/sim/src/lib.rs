@@ -92,6 +92,10 @@ pub enum Scenario {
     /// Part of the leaked numbers sit in a modem pool: many SIMs on a few tampered
     /// handsets, token calls to look alive.
     ModemPool,
+    /// No fraud at all: no leaked numbers, no insider, no bulk sign-ups, no cases, no
+    /// other gang; only the ordinary population and its hard negatives. A scan of such a
+    /// world should raise nothing of severity medium or above.
+    Clean,
 }
 
 /// Shares of the population (of all lines in the register).
@@ -191,6 +195,9 @@ impl Config {
     }
 
     pub fn sink_count(&self) -> u64 {
+        if self.scenario == Scenario::Clean {
+            return 0;
+        }
         ((self.subscribers as f64 * self.chain.sink_share).round() as u64).max(40)
     }
 
@@ -428,7 +435,9 @@ pub fn simulate(
     let mut truth = Truth::default();
     let actors = chain::actors(cfg, reference);
     let mut rest = TableSet::new();
-    chain::generate(&ctx, reference, &actors, &mut rest, &mut truth);
+    if cfg.scenario != Scenario::Clean {
+        chain::generate(&ctx, reference, &actors, &mut rest, &mut truth);
+    }
     infra::generate(cfg, reference, world.start, &mut rest, &mut truth);
     reference_tables(reference, &mut rest);
     hard_negatives(&world, &campus, &mut truth);
@@ -447,8 +456,16 @@ pub fn simulate(
 
     let mut summary = Summary {
         rows,
-        rogue_host: actors.rogue.clone(),
-        jump_host: actors.jump.clone(),
+        rogue_host: if cfg.scenario == Scenario::Clean {
+            String::new()
+        } else {
+            actors.rogue.clone()
+        },
+        jump_host: if cfg.scenario == Scenario::Clean {
+            String::new()
+        } else {
+            actors.jump.clone()
+        },
         ..Summary::default()
     };
     for (t, _, l) in &truth.rows {

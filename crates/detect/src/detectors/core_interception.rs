@@ -19,24 +19,19 @@ use duanka_model::{Alert, Figure, Severity, parse_ip};
 use super::Columns;
 use crate::{BoxFuture, Detector, DetectorInfo};
 
-/// Settings of `core_interception`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Settings {
-    /// Fewest distinct numbers whose OTPs a node took before it is considered.
-    pub min_numbers: i64,
-    /// Fewest distinct OTP services the node took codes from.
-    pub min_services: i64,
-    /// Lowest score reported.
-    pub report_from: f64,
-}
+/// What the `[core_interception]` section of `duanka.toml` is about.
+pub const ABOUT: &str =
+    "core_interception (ip, msisdn): OTPs taken by a core-side node instead of reaching a handset";
 
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            min_numbers: 3,
-            min_services: 2,
-            report_from: 0.2,
-        }
+crate::settings! {
+    /// Settings of `core_interception`.
+    Settings {
+        /// Fewest distinct numbers whose OTPs a node took before it is considered.
+        min_numbers: i64 = 3,
+        /// Fewest distinct OTP services the node took codes from.
+        min_services: i64 = 2,
+        /// Lowest score reported.
+        report_from: f64 = 0.2,
     }
 }
 

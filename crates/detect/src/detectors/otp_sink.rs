@@ -17,36 +17,28 @@ use duanka_model::{Alert, Figure, Severity};
 use super::Columns;
 use crate::{BoxFuture, Detector, DetectorInfo};
 
-/// Settings of `otp_sink`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Settings {
-    /// Fewest distinct OTP senders over the data's window for a number to be considered.
-    pub min_services: i64,
-    /// Distinct OTP senders at which the service signal is full.
-    pub strong_services: i64,
-    /// How many OTPs one call or one sent SMS outweighs: a call is far stronger evidence
-    /// of a person than one more code is of a sink.
-    pub ordinary_weight: f64,
-    /// SIMs seen on one handset from which it counts as a modem pool rather than a
-    /// family phone.
-    pub pool_sims: i64,
-    /// Factor for a number attached from an ordinary handset: code platforms keep their
-    /// numbers off the network or in modem pools, people keep theirs in phones.
-    pub attached_factor: f64,
-    /// Lowest score reported (below it, nothing is written).
-    pub report_from: f64,
-}
+/// What the `[otp_sink]` section of `duanka.toml` is about.
+pub const ABOUT: &str =
+    "otp_sink (msisdn): numbers receiving codes from many services with almost no ordinary use";
 
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            min_services: 3,
-            strong_services: 8,
-            ordinary_weight: 4.0,
-            pool_sims: 5,
-            attached_factor: 0.6,
-            report_from: 0.2,
-        }
+crate::settings! {
+    /// Settings of `otp_sink`.
+    Settings {
+        /// Fewest distinct OTP senders over the data's window for a number to be considered.
+        min_services: i64 = 3,
+        /// Distinct OTP senders at which the service signal is full.
+        strong_services: i64 = 8,
+        /// How many OTPs one call or one sent SMS outweighs: a call is far stronger
+        /// evidence of a person than one more code is of a sink.
+        ordinary_weight: f64 = 4.0,
+        /// SIMs seen on one handset from which it counts as a modem pool rather than a
+        /// family phone.
+        pool_sims: i64 = 5,
+        /// Factor for a number attached from an ordinary handset: code platforms keep
+        /// their numbers off the network or in modem pools, people keep theirs in phones.
+        attached_factor: f64 = 0.6,
+        /// Lowest score reported (below it, nothing is written).
+        report_from: f64 = 0.2,
     }
 }
 

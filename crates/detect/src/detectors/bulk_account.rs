@@ -1,0 +1,284 @@
+//! `bulk_account` (account): platform accounts registered in bulk with numbers the
+//! registrant does not hold — the seed story's WeChat accounts, sold for ¥40 each.
+//!
+//! Signals of one sign-up, combined as independent evidence (noisy-or), so that one alone
+//! stays a lead — a campus behind one NAT address signs many people up in an evening, a
+//! university sells SIMs of one block to its students, but their phones are on the
+//! network and their numbers live ordinary lives:
+//! - the device id is a made-up IMEI (wrong check digit), or is never seen on the network
+//!   although the number is the operator's own, or signed up several numbers;
+//! - the sign-up came in a burst from one address whose devices are off the network, or
+//!   in a burst of numbers of one block from one address (consecutive leaked numbers);
+//! - the number was already flagged by a number-side detector that ran before
+//!   (`findings`: `otp_sink`, `leaked_block`, `core_interception`), weighted by its score.
+
+use std::collections::BTreeMap;
+
+use datafusion::error::DataFusionError;
+use datafusion::prelude::SessionContext;
+use duanka_model::{Alert, Figure, Severity};
+
+use super::{Columns, has};
+use crate::{BoxFuture, Detector, DetectorInfo, FINDINGS};
+
+/// What the `[bulk_account]` section of `duanka.toml` is about.
+pub const ABOUT: &str = "bulk_account (account): sign-ups in bursts with made-up devices, leaked blocks or flagged numbers";
+
+crate::settings! {
+    /// Settings of `bulk_account`. Weights are in [0, 1] and combine as independent
+    /// evidence: 1 − Π(1 − weight).
+    Settings {
+        /// Seconds either side of a sign-up that make its burst.
+        burst_window_s: i64 = 1800,
+        /// Off-network sign-ups from one address within the window that make a burst.
+        burst_signups: i64 = 5,
+        /// Weight of a sign-up inside such a burst.
+        burst_weight: f64 = 0.45,
+        /// Sign-ups of one number block from one address within the window that make a
+        /// block burst.
+        block_signups: i64 = 4,
+        /// Weight of a sign-up inside a block burst.
+        block_weight: f64 = 0.45,
+        /// Weight of a device id with a wrong check digit.
+        luhn_weight: f64 = 0.4,
+        /// Weight of a device never seen on the network (the number being the operator's).
+        offnet_weight: f64 = 0.3,
+        /// Weight of a device id that signed up several numbers.
+        shared_weight: f64 = 0.4,
+        /// Weight of a number already flagged, multiplied by that finding's score.
+        flagged_weight: f64 = 0.7,
+        /// Lowest score reported.
+        report_from: f64 = 0.2,
+    }
+}
+
+pub struct BulkAccount {
+    settings: Settings,
+}
+
+/// The signals of one sign-up.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Signals {
+    burst: bool,
+    block: bool,
+    luhn_bad: bool,
+    offnet: bool,
+    shared: bool,
+    /// The best score of a finding on the number (0 when none).
+    flagged: f64,
+}
+
+impl BulkAccount {
+    pub fn new(settings: Settings) -> Self {
+        BulkAccount { settings }
+    }
+
+    fn plan(&self, present: &[String]) -> String {
+        let s = &self.settings;
+        let mut ctes = crate::sql::signup_ctes(
+            has(present, "attach"),
+            has(present, "subscribers"),
+            s.burst_window_s,
+        );
+        let (flag_col, flag_join) = if has(present, FINDINGS) {
+            ctes.push(
+                "flagged AS (SELECT CAST(entity_id AS BIGINT) AS msisdn, max(score) AS number_score, \
+                 min(detector) AS by_detector FROM findings WHERE entity_type = 'msisdn' GROUP BY entity_id)"
+                    .into(),
+            );
+            (
+                "f.number_score, f.by_detector",
+                "LEFT JOIN flagged f ON f.msisdn = reg.msisdn",
+            )
+        } else {
+            (
+                "CAST(NULL AS DOUBLE) AS number_score, CAST(NULL AS VARCHAR) AS by_detector",
+                "",
+            )
+        };
+        format!(
+            "WITH {} SELECT reg.account_id, reg.platform, reg.msisdn, reg.device_id, reg.ip, reg.t, \
+             reg.dev IS NOT NULL AND NOT imei_luhn_ok(reg.dev) AS luhn_bad, reg.dev_offnet, reg.device_numbers, \
+             reg.burst_offnet, reg.burst_block, {flag_col} FROM reg {flag_join} \
+             WHERE (reg.dev IS NOT NULL AND NOT imei_luhn_ok(reg.dev)) OR reg.dev_offnet = 1 OR reg.device_numbers >= 2 \
+             OR reg.burst_offnet >= {} OR reg.burst_block >= {} {} \
+             ORDER BY reg.account_id, reg.t",
+            ctes.join(", "),
+            s.burst_signups,
+            s.block_signups,
+            if flag_join.is_empty() {
+                ""
+            } else {
+                "OR f.number_score IS NOT NULL"
+            }
+        )
+    }
+
+    fn score(&self, sig: &Signals) -> f64 {
+        let s = &self.settings;
+        let mut keep = 1.0;
+        for (on, w) in [
+            (sig.burst, s.burst_weight),
+            (sig.block, s.block_weight),
+            (sig.luhn_bad, s.luhn_weight),
+            (sig.offnet, s.offnet_weight),
+            (sig.shared, s.shared_weight),
+            (true, s.flagged_weight * sig.flagged),
+        ] {
+            if on {
+                keep *= 1.0 - w.clamp(0.0, 1.0);
+            }
+        }
+        (1.0 - keep).clamp(0.0, 1.0)
+    }
+}
+
+impl Detector for BulkAccount {
+    fn info(&self) -> DetectorInfo {
+        DetectorInfo {
+            name: "bulk_account",
+            entity_types: &["account"],
+            needs: &["registrations"],
+            uses: &["attach", "subscribers", FINDINGS],
+        }
+    }
+
+    fn run<'a>(
+        &'a self,
+        ctx: &'a SessionContext,
+        present: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<Alert>, DataFusionError>> {
+        Box::pin(async move {
+            let s = &self.settings;
+            let batches = ctx.sql(&self.plan(present)).await?.collect().await?;
+            let mut best: BTreeMap<String, Alert> = BTreeMap::new();
+            for b in &batches {
+                let c = Columns::new(b);
+                for row in 0..b.num_rows() {
+                    let Some(account) = c.text("account_id", row)? else {
+                        continue;
+                    };
+                    let platform = c.text("platform", row)?.unwrap_or_default();
+                    let msisdn = c.int("msisdn", row)?.unwrap_or(0);
+                    let burst = c.int("burst_offnet", row)?.unwrap_or(0);
+                    let block = c.int("burst_block", row)?.unwrap_or(0);
+                    let device_numbers = c.int("device_numbers", row)?.unwrap_or(0);
+                    let flagged_by = c.text("by_detector", row)?;
+                    let number_score = c.float("number_score", row)?.unwrap_or(0.0);
+                    let sig = Signals {
+                        burst: burst >= s.burst_signups,
+                        block: block >= s.block_signups,
+                        luhn_bad: c.int("luhn_bad", row)? == Some(1),
+                        offnet: c.int("dev_offnet", row)? == Some(1),
+                        shared: device_numbers >= 2,
+                        flagged: number_score,
+                    };
+                    let score = self.score(&sig);
+                    if score < s.report_from {
+                        continue;
+                    }
+                    let mut reasons = Vec::new();
+                    if sig.burst {
+                        reasons.push(format!(
+                            "{burst} sign-ups from the same address within {} min had devices never seen on the network",
+                            s.burst_window_s / 60
+                        ));
+                    }
+                    if sig.block {
+                        reasons.push(format!(
+                            "{block} sign-ups from that address within {} min used numbers of block {}xxxx",
+                            s.burst_window_s / 60,
+                            msisdn / 10_000
+                        ));
+                    }
+                    if sig.luhn_bad {
+                        reasons.push("its device id has a wrong check digit".into());
+                    } else if sig.offnet {
+                        reasons.push("its device never appeared on the network".into());
+                    }
+                    if sig.shared {
+                        reasons.push(format!("its device signed up {device_numbers} numbers"));
+                    }
+                    if let Some(d) = flagged_by.as_deref().filter(|_| number_score > 0.0) {
+                        reasons.push(format!(
+                            "its number {msisdn} was flagged by {d} (score {number_score:.2})"
+                        ));
+                    }
+                    let mut evidence = vec![
+                        ("platform", Figure::Text(platform.clone())),
+                        ("msisdn", Figure::Text(msisdn.to_string())),
+                        ("burst_offnet_signups", Figure::Int(burst)),
+                        ("block_signups", Figure::Int(block)),
+                        ("device_luhn_bad", Figure::Bool(sig.luhn_bad)),
+                        ("device_offnet", Figure::Bool(sig.offnet)),
+                        ("device_numbers", Figure::Int(device_numbers)),
+                        ("number_score", Figure::Float(number_score)),
+                    ];
+                    if let Some(ip) = c.text("ip", row)? {
+                        evidence.push(("ip", Figure::Text(ip)));
+                    }
+                    if let Some(dev) = c.text("device_id", row)? {
+                        evidence.push(("device_id", Figure::Text(dev)));
+                    }
+                    let t = c.int("t", row)?;
+                    let alert = Alert {
+                        detector: "bulk_account",
+                        entity_type: "account",
+                        explanation: format!(
+                            "{platform} account {account} signed up with {msisdn}: {}",
+                            reasons.join("; ")
+                        ),
+                        entity_id: account.clone(),
+                        score,
+                        severity: Severity::from_score(score),
+                        first_seen: t,
+                        last_seen: t,
+                        evidence,
+                    };
+                    match best.get(&account) {
+                        Some(a) if a.score >= alert.score => {}
+                        _ => {
+                            best.insert(account, alert);
+                        }
+                    }
+                }
+            }
+            Ok(best.into_values().collect())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_campus_burst_alone_stays_a_lead() {
+        let d = BulkAccount::new(Settings::default());
+        let campus = Signals {
+            block: true,
+            ..Signals::default()
+        };
+        assert!(d.score(&campus) < 0.5);
+        // Made-up devices in a burst are medium on their own; with the number already
+        // flagged as a code sink they are high.
+        let bulk = Signals {
+            burst: true,
+            block: true,
+            offnet: true,
+            ..Signals::default()
+        };
+        assert!((0.5..0.8).contains(&d.score(&bulk)));
+        let flagged = Signals {
+            flagged: 0.9,
+            ..bulk
+        };
+        assert!(d.score(&flagged) >= 0.8);
+        let flagged_only = Signals {
+            flagged: 0.95,
+            ..Signals::default()
+        };
+        assert!((0.5..0.8).contains(&d.score(&flagged_only)));
+        assert_eq!(d.score(&Signals::default()), 0.0);
+    }
+}

@@ -1,0 +1,321 @@
+//! `tampered_imei` (imei): handset identities that were made up or changed (改串号) —
+//! by IMEI-changing software at bulk sign-ups, or on the modems of a SIM farm.
+//!
+//! Signals, combined as independent evidence (noisy-or: `1 − Π(1 − wᵢ)`), so that one
+//! weak signal stays a lead:
+//! - a wrong Luhn check digit (genuine IMEIs always carry a valid one);
+//! - a TAC absent from the `tac` table — weak, the public list is sparse;
+//! - IMEI churn: a SIM of this handset presented `churn_imeis` or more identities in the
+//!   window (a phone switcher shows two);
+//! - one identity hosting `farm_sims` or more SIMs;
+//! - a device id written at a sign-up of one of the operator's numbers that never
+//!   appears on the network;
+//! - the same device id signing up several numbers;
+//! - a sign-up inside a burst from one address whose devices are all off the network
+//!   (software writing a fresh identity per account).
+
+use std::collections::BTreeMap;
+
+use datafusion::error::DataFusionError;
+use datafusion::prelude::SessionContext;
+use duanka_model::{Alert, Figure, Severity, format_imei};
+
+use super::{Columns, has};
+use crate::{BoxFuture, Detector, DetectorInfo};
+
+/// What the `[tampered_imei]` section of `duanka.toml` is about.
+pub const ABOUT: &str = "tampered_imei (imei): made-up or changed handset identities (bad check digits, churn, sign-up-only devices)";
+
+crate::settings! {
+    /// Settings of `tampered_imei`. Weights are in [0, 1] and combine as independent
+    /// evidence: 1 − Π(1 − weight).
+    Settings {
+        /// Weight of a wrong Luhn check digit.
+        luhn_weight: f64 = 0.7,
+        /// Weight of a TAC absent from the `tac` table (when the table is given).
+        unknown_tac_weight: f64 = 0.25,
+        /// Identities one SIM presented in the window from which it counts as churn.
+        churn_imeis: i64 = 3,
+        /// Weight of IMEI churn.
+        churn_weight: f64 = 0.45,
+        /// SIMs on one identity from which it counts as a farm's.
+        farm_sims: i64 = 10,
+        /// Weight of hosting a farm's SIMs.
+        farm_weight: f64 = 0.45,
+        /// Weight of a sign-up device never seen on the network.
+        offnet_weight: f64 = 0.35,
+        /// Weight of one device id signing up several numbers.
+        shared_weight: f64 = 0.45,
+        /// Seconds either side of a sign-up that make its burst.
+        burst_window_s: i64 = 1800,
+        /// Off-network sign-ups from one address within the window that make a burst.
+        burst_signups: i64 = 5,
+        /// Weight of a sign-up inside such a burst.
+        burst_weight: f64 = 0.5,
+        /// Lowest score reported (above the unknown-TAC weight, so that a TAC the sparse
+        /// public list lacks is not a finding on its own).
+        report_from: f64 = 0.3,
+    }
+}
+
+pub struct TamperedImei {
+    settings: Settings,
+}
+
+/// The signals of one identity.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Signals {
+    luhn_bad: bool,
+    tac_unknown: bool,
+    churn: bool,
+    farm: bool,
+    offnet_signup: bool,
+    shared: bool,
+    burst: bool,
+}
+
+impl TamperedImei {
+    pub fn new(settings: Settings) -> Self {
+        TamperedImei { settings }
+    }
+
+    fn plan(&self, present: &[String]) -> String {
+        let s = &self.settings;
+        let has_regs = has(present, "registrations");
+        let has_tac = has(present, "tac");
+        let mut ctes = Vec::new();
+        if has_regs {
+            ctes.extend(crate::sql::signup_ctes(
+                true,
+                has(present, "subscribers"),
+                s.burst_window_s,
+            ));
+            ctes.push(
+                "regd AS (SELECT dev AS imei, count(*) AS signups, max(device_numbers) AS device_numbers, \
+                 max(burst_offnet) AS burst_offnet, max(dev_offnet) AS offnet, min(t) AS first_seen, max(t) AS last_seen \
+                 FROM reg WHERE dev IS NOT NULL GROUP BY dev)"
+                    .into(),
+            );
+        }
+        ctes.push("pairs AS (SELECT DISTINCT imsi, imei FROM attach)".into());
+        ctes.push("ch AS (SELECT imsi, count(*) AS imeis FROM pairs GROUP BY imsi)".into());
+        ctes.push(
+            "net AS (SELECT p.imei, count(*) AS sims, max(ch.imeis) AS churn FROM pairs p JOIN ch ON ch.imsi = p.imsi GROUP BY p.imei)"
+                .into(),
+        );
+        let mut ids = "SELECT imei FROM net".to_string();
+        if has_regs {
+            ids.push_str(" UNION SELECT imei FROM regd");
+        }
+        ctes.push(format!("ids AS ({ids})"));
+        ctes.push(
+            "ev AS (SELECT imei, count(*) AS attach_events, CAST(min(ts) AS BIGINT) AS first_seen, \
+             CAST(max(ts) AS BIGINT) AS last_seen FROM attach GROUP BY imei)"
+                .into(),
+        );
+        let mut cols = vec![
+            "i.imei".to_string(),
+            "imei_luhn_ok(i.imei) AS luhn_ok".into(),
+            "coalesce(net.sims, 0) AS sims".into(),
+            "coalesce(net.churn, 0) AS churn".into(),
+            "coalesce(ev.attach_events, 0) AS attach_events".into(),
+        ];
+        let mut joins = vec![
+            "LEFT JOIN net ON net.imei = i.imei".to_string(),
+            "LEFT JOIN ev ON ev.imei = i.imei".into(),
+        ];
+        let mut strong = vec![
+            "NOT imei_luhn_ok(i.imei)".to_string(),
+            format!("net.churn >= {}", s.churn_imeis),
+            format!("net.sims >= {}", s.farm_sims),
+        ];
+        if has_regs {
+            cols.extend([
+                "coalesce(regd.signups, 0) AS signups".to_string(),
+                "coalesce(regd.device_numbers, 0) AS device_numbers".into(),
+                "coalesce(regd.burst_offnet, 0) AS burst_offnet".into(),
+                "coalesce(regd.offnet, 0) AS offnet".into(),
+                "coalesce(ev.first_seen, regd.first_seen) AS first_seen".into(),
+                "coalesce(ev.last_seen, regd.last_seen) AS last_seen".into(),
+            ]);
+            joins.push("LEFT JOIN regd ON regd.imei = i.imei".into());
+            strong.push("regd.offnet = 1".into());
+            strong.push("regd.device_numbers >= 2".into());
+        } else {
+            cols.extend([
+                "0 AS signups".to_string(),
+                "0 AS device_numbers".into(),
+                "0 AS burst_offnet".into(),
+                "0 AS offnet".into(),
+                "ev.first_seen".into(),
+                "ev.last_seen".into(),
+            ]);
+        }
+        if has_tac {
+            ctes.push("tacs AS (SELECT DISTINCT tac FROM tac)".into());
+            cols.push("tacs.tac IS NOT NULL AS tac_known".into());
+            joins.push("LEFT JOIN tacs ON tacs.tac = imei_tac(i.imei)".into());
+        } else {
+            cols.push("CAST(NULL AS BOOLEAN) AS tac_known".into());
+        }
+        format!(
+            "WITH {} SELECT {} FROM ids i {} WHERE {} ORDER BY i.imei",
+            ctes.join(", "),
+            cols.join(", "),
+            joins.join(" "),
+            strong.join(" OR ")
+        )
+    }
+
+    fn score(&self, sig: &Signals) -> f64 {
+        let s = &self.settings;
+        let mut keep = 1.0;
+        for (on, w) in [
+            (sig.luhn_bad, s.luhn_weight),
+            (sig.tac_unknown, s.unknown_tac_weight),
+            (sig.churn, s.churn_weight),
+            (sig.farm, s.farm_weight),
+            (sig.offnet_signup, s.offnet_weight),
+            (sig.shared, s.shared_weight),
+            (sig.burst, s.burst_weight),
+        ] {
+            if on {
+                keep *= 1.0 - w.clamp(0.0, 1.0);
+            }
+        }
+        (1.0 - keep).clamp(0.0, 1.0)
+    }
+}
+
+impl Detector for TamperedImei {
+    fn info(&self) -> DetectorInfo {
+        DetectorInfo {
+            name: "tampered_imei",
+            entity_types: &["imei"],
+            needs: &["attach"],
+            uses: &["registrations", "subscribers", "tac"],
+        }
+    }
+
+    fn run<'a>(
+        &'a self,
+        ctx: &'a SessionContext,
+        present: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<Alert>, DataFusionError>> {
+        Box::pin(async move {
+            let s = &self.settings;
+            let batches = ctx.sql(&self.plan(present)).await?.collect().await?;
+            let mut alerts: BTreeMap<i64, Alert> = BTreeMap::new();
+            for b in &batches {
+                let c = Columns::new(b);
+                for row in 0..b.num_rows() {
+                    let Some(imei) = c.int("imei", row)? else {
+                        continue;
+                    };
+                    let sims = c.int("sims", row)?.unwrap_or(0);
+                    let churn = c.int("churn", row)?.unwrap_or(0);
+                    let events = c.int("attach_events", row)?.unwrap_or(0);
+                    let signups = c.int("signups", row)?.unwrap_or(0);
+                    let device_numbers = c.int("device_numbers", row)?.unwrap_or(0);
+                    let burst = c.int("burst_offnet", row)?.unwrap_or(0);
+                    let tac_known = c.int("tac_known", row)?.map(|v| v != 0);
+                    let sig = Signals {
+                        luhn_bad: c.int("luhn_ok", row)? == Some(0),
+                        tac_unknown: tac_known == Some(false),
+                        churn: churn >= s.churn_imeis,
+                        farm: sims >= s.farm_sims,
+                        offnet_signup: c.int("offnet", row)? == Some(1),
+                        shared: device_numbers >= 2,
+                        burst: burst >= s.burst_signups,
+                    };
+                    let score = self.score(&sig);
+                    if score < s.report_from {
+                        continue;
+                    }
+                    let mut reasons = Vec::new();
+                    if sig.luhn_bad {
+                        reasons.push("its check digit is wrong".to_string());
+                    }
+                    if sig.tac_unknown {
+                        reasons.push("its TAC is not in the TAC table".into());
+                    }
+                    if sig.churn {
+                        reasons.push(format!("a SIM that used it presented {churn} identities"));
+                    }
+                    if sig.farm {
+                        reasons.push(format!("it hosted {sims} SIMs"));
+                    }
+                    if sig.offnet_signup {
+                        reasons.push(format!(
+                            "it signed up {signups} account(s) but never appeared on the network"
+                        ));
+                    }
+                    if sig.shared {
+                        reasons.push(format!("it signed up {device_numbers} different numbers"));
+                    }
+                    if sig.burst {
+                        reasons.push(format!(
+                            "its sign-up came in a burst of {burst} from one address with devices never seen on the network"
+                        ));
+                    }
+                    let mut evidence = vec![
+                        ("luhn_ok", Figure::Bool(!sig.luhn_bad)),
+                        ("sims", Figure::Int(sims)),
+                        ("max_identities_per_sim", Figure::Int(churn)),
+                        ("attach_events", Figure::Int(events)),
+                    ];
+                    if has(present, "registrations") {
+                        evidence.push(("signups", Figure::Int(signups)));
+                        evidence.push(("signup_numbers", Figure::Int(device_numbers)));
+                        evidence.push(("burst_offnet_signups", Figure::Int(burst)));
+                    }
+                    if let Some(t) = tac_known {
+                        evidence.push(("tac_known", Figure::Bool(t)));
+                    }
+                    let id = format_imei(imei);
+                    alerts.insert(
+                        imei,
+                        Alert {
+                            detector: "tampered_imei",
+                            entity_type: "imei",
+                            explanation: format!("IMEI {id}: {}", reasons.join("; ")),
+                            entity_id: id,
+                            score,
+                            severity: Severity::from_score(score),
+                            first_seen: c.int("first_seen", row)?,
+                            last_seen: c.int("last_seen", row)?,
+                            evidence,
+                        },
+                    );
+                }
+            }
+            Ok(alerts.into_values().collect())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_weak_signal_stays_a_lead() {
+        let d = TamperedImei::new(Settings::default());
+        let only = |f: fn(&mut Signals)| {
+            let mut s = Signals::default();
+            f(&mut s);
+            d.score(&s)
+        };
+        assert!(only(|s| s.tac_unknown = true) < d.settings.report_from);
+        assert!(only(|s| s.offnet_signup = true) < 0.5);
+        assert!(only(|s| s.luhn_bad = true) >= 0.5);
+        // A made-up identity at a bulk sign-up: off the network, inside a burst.
+        assert!(
+            only(|s| {
+                s.offnet_signup = true;
+                s.burst = true;
+            }) >= 0.5
+        );
+        assert_eq!(d.score(&Signals::default()), 0.0);
+    }
+}
