@@ -67,6 +67,20 @@ pub enum Command {
         after_help = "Examples:\n  duanka scan examples/tiny --out /tmp/tiny-scan\n  duanka scan data/ --reference ref/ --out out/"
     )]
     Scan(ScanArgs),
+    /// Print the detector settings: `--defaults` prints every setting with its
+    /// documentation and default value (a complete duanka.toml to edit); `--check FILE`
+    /// reads a file and prints the settings it results in.
+    #[command(
+        after_help = "Examples:\n  duanka config --defaults > duanka.toml\n  duanka config --check duanka.toml\n  duanka scan data/ --config duanka.toml --out out/"
+    )]
+    Config {
+        /// Print every setting with its documentation and default.
+        #[arg(long, conflicts_with = "check")]
+        defaults: bool,
+        /// Read this file and print the settings in effect.
+        #[arg(long, value_name = "FILE")]
+        check: Option<PathBuf>,
+    },
     /// Write a synthetic operator world (every contract table plus truth.csv) with the
     /// seed story's fraud supply chain planted among realistic hard negatives.
     #[command(
@@ -106,6 +120,9 @@ pub struct ScanArgs {
     /// Output folder for alerts.jsonl and summary.json (created if missing).
     #[arg(long)]
     pub out: PathBuf,
+    /// Detector settings (TOML; every key optional, see `duanka config --defaults`).
+    #[arg(long, env = "DUANKA_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
     #[command(flatten)]
     pub read: ReadArgs,
 }

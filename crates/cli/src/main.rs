@@ -82,7 +82,8 @@ fn main() -> ExitCode {
             read,
             format,
         } => sql::run(&dataset, &query, &read, format),
-        Command::Scan(a) => scan::run(&a.dataset, &a.out, &a.read),
+        Command::Scan(a) => scan::run(&a),
+        Command::Config { defaults, check } => scan::config_command(defaults, check.as_deref()),
         Command::Simulate(sim) => simulate::run(&sim),
         Command::Eval {
             outdir,

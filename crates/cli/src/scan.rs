@@ -11,8 +11,9 @@ use duanka_model::{Alert, Figure};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::args::ReadArgs;
+use crate::args::ScanArgs;
 use crate::{Failure, read};
+use indicatif::{ProgressBar, ProgressStyle};
 
 /// One line of `alerts.jsonl`, fields in the contract's order.
 #[derive(Serialize)]
@@ -56,7 +57,36 @@ fn line(a: &Alert) -> AlertLine<'_> {
     }
 }
 
-pub(crate) fn run(dataset: &Path, out: &Path, args: &ReadArgs) -> Result<(), Failure> {
+/// Reads the detector settings: the file when given, else the defaults.
+fn load_config(path: Option<&Path>) -> Result<Config, Failure> {
+    let Some(path) = path else {
+        return Ok(Config::default());
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read the settings file", path.display()))
+        .map_err(Failure::usage)?;
+    Config::from_toml(&text)
+        .with_context(|| format!("{}: bad settings", path.display()))
+        .map_err(Failure::usage)
+}
+
+/// `duanka config`.
+pub(crate) fn config_command(defaults: bool, check: Option<&Path>) -> Result<(), Failure> {
+    if defaults || check.is_none() {
+        print!("{}", Config::defaults_toml());
+        return Ok(());
+    }
+    let config = load_config(check)?;
+    let text = toml::to_string(&config)
+        .context("cannot render the settings")
+        .map_err(Failure::internal)?;
+    print!("{text}");
+    Ok(())
+}
+
+pub(crate) fn run(a: &ScanArgs) -> Result<(), Failure> {
+    let (dataset, out, args) = (a.dataset.as_path(), a.out.as_path(), &a.read);
+    let config = load_config(a.config.as_deref())?;
     let t_read = Instant::now();
     let ds = read::read(dataset, args, None)?;
     let read_ms = t_read.elapsed().as_millis();
@@ -68,13 +98,30 @@ pub(crate) fn run(dataset: &Path, out: &Path, args: &ReadArgs) -> Result<(), Fai
         .build()
         .map_err(Failure::internal)?;
     let t_scan = Instant::now();
-    let detectors = registry(&Config::default());
+    let detectors = registry(&config);
+    let bar = (!args.quiet).then(|| {
+        let b = ProgressBar::new(detectors.len() as u64);
+        b.set_style(
+            ProgressStyle::with_template("{spinner} detectors {bar:30} {pos}/{len} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        b
+    });
+    let on_start = |name: &str, done: usize| {
+        if let Some(b) = &bar {
+            b.set_position(done as u64);
+            b.set_message(name.to_string());
+        }
+    };
     let result = runtime
         .block_on(async {
             let ctx = duanka_query::session_for(&ds, threads)?;
-            scan(&ctx, &present, &detectors).await
+            scan(&ctx, &present, &detectors, &on_start).await
         })
         .map_err(Failure::internal)?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
     let scan_ms = t_scan.elapsed().as_millis();
 
     std::fs::create_dir_all(out)

@@ -186,15 +186,18 @@ pub struct ScanOutput {
     pub outcomes: Vec<(&'static str, Outcome)>,
 }
 
-/// Runs every detector whose tables are in `present`.
+/// Runs every detector whose tables are in `present`; `on_start(name, done)` is called
+/// before each one (for progress).
 pub async fn scan(
     ctx: &SessionContext,
     present: &[String],
     detectors: &[Box<dyn Detector>],
+    on_start: &(dyn Fn(&str, usize) + Sync),
 ) -> Result<ScanOutput, DataFusionError> {
     let mut out = ScanOutput::default();
-    for d in detectors {
+    for (done, d) in detectors.iter().enumerate() {
         let info = d.info();
+        on_start(info.name, done);
         let missing: Vec<&str> = info
             .needs
             .iter()
@@ -268,4 +271,43 @@ fn register_findings(ctx: &SessionContext, alerts: &[Alert]) -> Result<(), DataF
     ctx.deregister_table(FINDINGS)?;
     ctx.register_table(FINDINGS, Arc::new(table))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_printed_defaults_read_back_as_the_defaults() {
+        let text = Config::defaults_toml();
+        assert_eq!(Config::from_toml(&text).ok(), Some(Config::default()));
+        // Every detector has its section, every field its documentation.
+        for d in registry(&Config::default()) {
+            assert!(
+                text.contains(&format!("\n[{}]\n", d.info().name)),
+                "{}",
+                d.info().name
+            );
+        }
+        assert!(!text.contains("has no default"));
+    }
+
+    #[test]
+    fn a_partial_file_keeps_the_other_defaults_and_bad_keys_are_named() {
+        let c = Config::from_toml("[otp_sink]\nmin_services = 5\n").ok();
+        let mut want = Config::default();
+        want.otp_sink.min_services = 5;
+        assert_eq!(c, Some(want));
+        let err = Config::from_toml("[otp_sink]\nmin_servces = 5\n")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("min_servces"), "{err}");
+        let err = Config::from_toml("[sim_farm]\nreport_from = 1.5\n")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("[sim_farm] report_from"), "{err}");
+        assert!(Config::from_toml("[nope]\n").is_err());
+    }
 }

@@ -31,7 +31,7 @@ fn run(dir: &Path, threads: usize, drop_table: Option<&str>) -> ScanOutput {
         .unwrap();
     rt.block_on(async {
         let ctx = duanka_query::session_for(&ds, threads).unwrap();
-        scan(&ctx, &present, &registry(&Config::default()))
+        scan(&ctx, &present, &registry(&Config::default()), &|_, _| {})
             .await
             .unwrap()
     })

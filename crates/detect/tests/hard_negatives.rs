@@ -1,0 +1,329 @@
+//! The hard negatives of docs/simulation.md, one test per kind, on small hand-built
+//! datasets: each carries one signal of a real finding and must not be flagged at
+//! severity medium or above by any detector. Each dataset also holds the real thing the
+//! negative resembles (a code sink, a modem, a bulk sign-up burst), which must be
+//! flagged, so that a test cannot pass by flagging nothing.
+
+#![allow(clippy::unwrap_used)] // test helpers: a failure is the test failing
+
+use std::path::PathBuf;
+
+use duanka_detect::{Config, registry, scan};
+use duanka_ingest::{ReadOptions, read_dataset};
+use duanka_model::{Alert, Severity, luhn_check_digit};
+
+/// A valid 15-digit IMEI from a TAC and a serial.
+fn imei(tac: u64, serial: u64) -> String {
+    let body = tac * 1_000_000 + serial;
+    format!("{body:014}{}", luhn_check_digit(body))
+}
+
+/// The same, with a wrong check digit.
+fn bad_imei(tac: u64, serial: u64) -> String {
+    let body = tac * 1_000_000 + serial;
+    format!("{body:014}{}", (luhn_check_digit(body) + 1) % 10)
+}
+
+const PHONE_TAC: u64 = 35_675_904;
+const MODULE_TAC: u64 = 86_075_802;
+
+/// Tables under construction, as CSV text.
+struct World {
+    name: &'static str,
+    subscribers: String,
+    sms: String,
+    calls: String,
+    attach: String,
+    registrations: String,
+    clock: u32,
+}
+
+impl World {
+    fn new(name: &'static str) -> Self {
+        World {
+            name,
+            subscribers: "msisdn,imsi,activated_at,channel,id_hash,status\n".into(),
+            sms: "ts,direction,msisdn,peer,content,category,delivery_node\n".into(),
+            calls: "ts,direction,msisdn,peer,duration_s,cell_id\n".into(),
+            attach: "ts,imsi,msisdn,imei,cell_id\n".into(),
+            registrations: "ts,platform,account_id,msisdn,device_id,ip\n".into(),
+            clock: 0,
+        }
+    }
+
+    /// A new time in the day, a few seconds after the last one.
+    fn ts(&mut self) -> String {
+        self.clock += 7;
+        let s = self.clock % 86_400;
+        format!(
+            "2025-10-14 {:02}:{:02}:{:02}",
+            s / 3600,
+            (s / 60) % 60,
+            s % 60
+        )
+    }
+
+    fn subscriber(&mut self, msisdn: u64, imsi: u64, holder: &str, status: &str) {
+        self.subscribers.push_str(&format!(
+            "{msisdn},{imsi},2023-05-01 10:00:00,GZ-1,{holder},{status}\n"
+        ));
+    }
+
+    fn otp(&mut self, msisdn: u64, service: u32, node: &str) {
+        let ts = self.ts();
+        self.sms.push_str(&format!(
+            "{ts},MT,{msisdn},10690{service:05},【服务{service}】您的验证码是{:06}，5分钟内有效。,otp,{node}\n",
+            100_000 + service
+        ));
+    }
+
+    fn attach(&mut self, imsi: u64, msisdn: u64, imei: &str, cell: &str) {
+        let ts = self.ts();
+        self.attach
+            .push_str(&format!("{ts},{imsi},{msisdn},{imei},{cell}\n"));
+    }
+
+    fn call(&mut self, msisdn: u64, peer: u64, duration: u32) {
+        let ts = self.ts();
+        self.calls
+            .push_str(&format!("{ts},MO,{msisdn},{peer},{duration},GZ-7\n"));
+    }
+
+    fn text(&mut self, msisdn: u64, peer: u64) {
+        let ts = self.ts();
+        self.sms.push_str(&format!(
+            "{ts},MO,{msisdn},{peer},晚上一起吃饭吗,personal,\n"
+        ));
+    }
+
+    fn signup(&mut self, account: &str, msisdn: u64, device: &str, ip: &str) {
+        let ts = self.ts();
+        self.registrations
+            .push_str(&format!("{ts},wechat,{account},{msisdn},{device},{ip}\n"));
+    }
+
+    /// An ordinary subscriber: own phone, a few calls and texts, a code or two.
+    fn person(&mut self, msisdn: u64, imsi: u64, phone: &str, holder: &str) {
+        self.subscriber(msisdn, imsi, holder, "active");
+        for k in 0..3 {
+            self.attach(imsi, msisdn, phone, "GZ-7");
+            self.call(msisdn, 8613900000000 + u64::from(k), 60 + 30 * k);
+        }
+        self.text(msisdn, 8613900000001);
+        self.otp(msisdn, 1, "radio");
+        self.otp(msisdn, 2, "radio");
+    }
+
+    /// A background of ordinary people in block 1331111 (the operator's baseline).
+    fn background(&mut self) {
+        for i in 0..60u64 {
+            self.person(
+                8613311110000 + i,
+                460_110_000_000_000 + i,
+                &imei(PHONE_TAC, i),
+                &format!("h{i}"),
+            );
+        }
+    }
+
+    /// Leaked numbers in block 1332222: stock, codes from many services via a core node,
+    /// never attached — the real thing the negatives resemble.
+    fn leaked_run(&mut self, count: u64) -> Vec<u64> {
+        let mut nums = Vec::new();
+        for i in 0..count {
+            let m = 8613322220000 + i;
+            self.subscriber(m, 460_110_000_100_000 + i, "", "stock");
+            for s in 0..6 {
+                self.otp(m, 10 + s + i as u32 % 4, "10.1.2.99");
+            }
+            nums.push(m);
+        }
+        nums
+    }
+
+    fn run(&self) -> Vec<Alert> {
+        let dir = std::env::temp_dir().join(format!(
+            "duanka-hardneg-{}-{}",
+            self.name,
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        for (file, text) in [
+            ("subscribers.csv", &self.subscribers),
+            ("sms.csv", &self.sms),
+            ("calls.csv", &self.calls),
+            ("attach.csv", &self.attach),
+            ("registrations.csv", &self.registrations),
+        ] {
+            std::fs::write(dir.join(file), text).unwrap();
+        }
+        let ds = read_dataset(&dir, &ReadOptions::default()).unwrap();
+        let present: Vec<String> = ds.tables.iter().map(|t| t.name().to_string()).collect();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let out = rt.block_on(async {
+            let ctx = duanka_query::session_for(&ds, 2).unwrap();
+            scan(&ctx, &present, &registry(&Config::default()), &|_, _| {})
+                .await
+                .unwrap()
+        });
+        let _ = std::fs::remove_dir_all(PathBuf::from(&dir));
+        out.alerts
+    }
+}
+
+/// Alerts of severity medium or above on `id`.
+fn serious<'a>(alerts: &'a [Alert], id: &str) -> Vec<&'a Alert> {
+    alerts
+        .iter()
+        .filter(|a| a.entity_id == id && a.severity >= Severity::Medium)
+        .collect()
+}
+
+fn assert_quiet(alerts: &[Alert], id: &str, kind: &str) {
+    let found = serious(alerts, id);
+    assert!(found.is_empty(), "{kind} {id} was flagged: {found:#?}");
+}
+
+fn assert_flagged(alerts: &[Alert], id: &str, detector: &str) {
+    assert!(
+        alerts
+            .iter()
+            .any(|a| a.entity_id == id && a.detector == detector && a.severity >= Severity::Medium),
+        "{id} not flagged by {detector}: {:#?}",
+        alerts
+            .iter()
+            .filter(|a| a.entity_id == id)
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn shop_owner_with_many_codes_is_not_a_sink() {
+    let mut w = World::new("shop");
+    w.background();
+    let sinks = w.leaked_run(12);
+    // A reseller: 30 codes a day from 24 services, on an own phone, with a busy life.
+    let shop = 8613311119000;
+    w.person(shop, 460_110_000_009_000, &imei(PHONE_TAC, 9000), "hshop");
+    for s in 0..30 {
+        w.otp(shop, 100 + s % 24, "radio");
+    }
+    for k in 0..8 {
+        w.call(shop, 8613900000100 + k, 45);
+        w.text(shop, 8613900000200 + k);
+    }
+    let alerts = w.run();
+    assert_quiet(&alerts, &shop.to_string(), "shop owner");
+    assert_flagged(&alerts, &sinks[0].to_string(), "otp_sink");
+    assert_flagged(&alerts, &sinks[0].to_string(), "leaked_block");
+}
+
+#[test]
+fn silent_iot_sims_are_not_flagged() {
+    let mut w = World::new("iot");
+    w.background();
+    let sinks = w.leaked_run(12);
+    // Twenty meters of one utility in one block, timer attaches with module identities,
+    // no calls, no SMS.
+    let mut ids = Vec::new();
+    for i in 0..20u64 {
+        let m = 8613333330000 + i;
+        let module = imei(MODULE_TAC, 500 + i);
+        w.subscriber(m, 460_110_000_200_000 + i, "hmeter", "active");
+        for _ in 0..3 {
+            w.attach(460_110_000_200_000 + i, m, &module, "GZ-9");
+        }
+        ids.push(m.to_string());
+        ids.push(module);
+    }
+    let alerts = w.run();
+    for id in &ids {
+        assert_quiet(&alerts, id, "IoT SIM or module");
+    }
+    assert_flagged(&alerts, &sinks[3].to_string(), "otp_sink");
+}
+
+#[test]
+fn family_sharing_one_handset_is_not_a_sim_farm() {
+    let mut w = World::new("family");
+    w.background();
+    // Four consecutive numbers of one holder, all in one phone, each with a life.
+    let phone = imei(PHONE_TAC, 7777);
+    let mut ids = vec![phone.clone()];
+    for i in 0..4u64 {
+        let m = 8613344440000 + i;
+        w.person(m, 460_110_000_300_000 + i, &phone, "hfamily");
+        ids.push(m.to_string());
+    }
+    // A modem: 16 leaked SIMs on one identity, codes from many services, token calls
+    // between its SIMs.
+    let modem = bad_imei(MODULE_TAC, 4242);
+    for i in 0..16u64 {
+        let m = 8613355550000 + i;
+        let imsi = 460_110_000_400_000 + i;
+        w.subscriber(m, imsi, &format!("hstraw{}", i % 3), "active");
+        w.attach(imsi, m, &modem, "GZ-3");
+        w.attach(imsi, m, &modem, "GZ-3");
+        for s in 0..5 {
+            w.otp(m, 30 + s + i as u32 % 5, "radio");
+        }
+        w.call(m, 8613355550000 + (i + 1) % 16, 5);
+    }
+    let alerts = w.run();
+    for id in &ids {
+        assert_quiet(&alerts, id, "family member or handset");
+    }
+    assert_flagged(&alerts, &modem, "sim_farm");
+    assert_flagged(&alerts, &modem, "tampered_imei");
+}
+
+#[test]
+fn phone_switcher_and_campus_sign_ups_are_not_tampering_or_bulk() {
+    let mut w = World::new("switcher");
+    w.background();
+    let sinks = w.leaked_run(12);
+    // A person who moves the SIM into a new phone and signs up with it.
+    let (m, imsi) = (8613366660001u64, 460_110_000_500_001u64);
+    let (old, new) = (imei(PHONE_TAC, 1001), imei(PHONE_TAC, 1002));
+    w.person(m, imsi, &old, "hswitch");
+    w.attach(imsi, m, &new, "GZ-7");
+    w.attach(imsi, m, &new, "GZ-7");
+    w.signup("wxid_switcher", m, &new, "113.108.1.1");
+    // Students signing up behind one campus address, one after another, numbers of one
+    // block, their own phones on the network.
+    let mut students = Vec::new();
+    for i in 0..8u64 {
+        let sm = 8613311110000 + i;
+        let account = format!("wxid_student{i}");
+        w.signup(&account, sm, &imei(PHONE_TAC, i), "202.38.64.1");
+        students.push(account);
+    }
+    // The real thing: sign-ups with the leaked numbers, made-up devices, one proxy.
+    let mut bulk = Vec::new();
+    for (k, s) in sinks.iter().enumerate().take(8) {
+        let account = format!("wxid_bulk{k}");
+        w.otp(*s, 1, "10.1.2.99");
+        w.signup(
+            &account,
+            *s,
+            &imei(PHONE_TAC, 80_000 + k as u64),
+            "45.77.1.9",
+        );
+        bulk.push(account);
+    }
+    let alerts = w.run();
+    for id in [m.to_string(), old, new, "wxid_switcher".to_string()] {
+        assert_quiet(&alerts, &id, "phone switcher");
+    }
+    for s in &students {
+        assert_quiet(&alerts, s, "campus sign-up");
+    }
+    for b in &bulk {
+        assert_flagged(&alerts, b, "bulk_account");
+    }
+    assert_flagged(&alerts, &imei(PHONE_TAC, 80_003), "tampered_imei");
+}
