@@ -60,6 +60,9 @@ pub struct Config {
     pub bulk_account: detectors::bulk_account::Settings,
     pub case_reported: detectors::case_reported::Settings,
     pub mule: detectors::mule::Settings,
+    pub rogue_host: detectors::rogue_host::Settings,
+    pub jump_host: detectors::jump_host::Settings,
+    pub insider: detectors::insider::Settings,
 }
 
 /// A configuration file that could not be used.
@@ -145,6 +148,9 @@ impl Config {
             &mut out,
         );
         settings::render_section::<mule::Settings>("mule", mule::ABOUT, &mut out);
+        settings::render_section::<rogue_host::Settings>("rogue_host", rogue_host::ABOUT, &mut out);
+        settings::render_section::<jump_host::Settings>("jump_host", jump_host::ABOUT, &mut out);
+        settings::render_section::<insider::Settings>("insider", insider::ABOUT, &mut out);
         out
     }
 }
@@ -168,6 +174,9 @@ pub fn registry(config: &Config) -> Vec<Box<dyn Detector>> {
             config.case_reported.clone(),
         )),
         Box::new(mule::Mule::new(config.mule.clone())),
+        Box::new(rogue_host::RogueHost::new(config.rogue_host.clone())),
+        Box::new(jump_host::JumpHost::new(config.jump_host.clone())),
+        Box::new(insider::Insider::new(config.insider.clone())),
     ]
 }
 

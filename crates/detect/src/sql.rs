@@ -87,3 +87,46 @@ pub fn signup_ctes(has_attach: bool, has_subscribers: bool, window_s: i64) -> Ve
     ));
     ctes
 }
+
+/// Roles (`assets.role`) of the nodes that carry SMS and signalling: talking to them is
+/// what a host stealing codes must do.
+pub const SIGNALLING_ROLES: &str =
+    "('smsc', 'smsgw', 'hlr', 'stp', 'hss', 'msc', 'mme', 'signalling')";
+
+/// The common table expressions describing the hosts seen in `flows`, ending in `hosts`:
+/// `f` (flows with text addresses and epoch seconds), `ends` (every address seen),
+/// `hosts` (`ip`, `listed` 1/0, `role`, `network` from the inventory; an address is
+/// listed when an `assets` row names it or a CIDR row covers it, matched with an
+/// equi-join for plain addresses and a cross join only against the few CIDR rows).
+/// Without `assets`, nothing is listed.
+pub fn host_ctes(has_assets: bool) -> Vec<String> {
+    let mut ctes = vec![
+        "f AS (SELECT CAST(src_ip AS VARCHAR) AS src, CAST(dst_ip AS VARCHAR) AS dst, src_port, dst_port, \
+         CAST(ts_start AS BIGINT) AS t0, CAST(ts_end AS BIGINT) AS t1, bytes FROM flows)"
+            .to_string(),
+        "ends AS (SELECT src AS ip FROM f UNION SELECT dst AS ip FROM f)".into(),
+    ];
+    if has_assets {
+        ctes.push(
+            "inv AS (SELECT CAST(ip AS VARCHAR) AS cidr, CAST(role AS VARCHAR) AS role, CAST(network AS VARCHAR) AS network FROM assets)"
+                .into(),
+        );
+        ctes.push(
+            "hit AS (SELECT e.ip, i.role, i.network FROM ends e JOIN inv i ON i.cidr = e.ip \
+             UNION ALL SELECT e.ip, i.role, i.network FROM ends e CROSS JOIN (SELECT * FROM inv WHERE strpos(cidr, '/') > 0) i \
+             WHERE ip_in_cidr(e.ip, i.cidr))"
+                .into(),
+        );
+        ctes.push(
+            "hosts AS (SELECT e.ip, CASE WHEN count(h.ip) > 0 THEN 1 ELSE 0 END AS listed, min(h.role) AS role, min(h.network) AS network \
+             FROM ends e LEFT JOIN hit h ON h.ip = e.ip GROUP BY e.ip)"
+                .into(),
+        );
+    } else {
+        ctes.push(
+            "hosts AS (SELECT ip, 0 AS listed, CAST(NULL AS VARCHAR) AS role, CAST(NULL AS VARCHAR) AS network FROM ends)"
+                .into(),
+        );
+    }
+    ctes
+}

@@ -4,9 +4,12 @@
 pub mod bulk_account;
 pub mod case_reported;
 pub mod core_interception;
+pub mod insider;
+pub mod jump_host;
 pub mod leaked_block;
 pub mod mule;
 pub mod otp_sink;
+pub mod rogue_host;
 pub mod sim_farm;
 pub mod tampered_imei;
 

@@ -1,0 +1,370 @@
+//! `insider` (user): privileged accounts that read or export the number pool and
+//! subscriber data far beyond their peers, at night, or from hosts outside the inventory —
+//! the seed story's network-management chief, who sold 9 million numbers.
+//!
+//! Per account in `audit`: records of sensitive objects (`sensitive_objects`) queried or
+//! exported, against the median of the accounts that read any (peers) and against the
+//! account's own busiest and usual days; the share of those records read in the night
+//! hours (local time, `utc_offset_hours`); actions from source addresses the inventory
+//! does not list; and hosts it created (`create_host`) that `rogue_host` flagged — linked
+//! in the evidence. Signals combine as independent evidence (noisy-or): a service account
+//! exporting billing data every night from its own database host, or the resource team's
+//! daytime number-pool extract from the office, stay leads.
+
+use std::collections::BTreeMap;
+
+use datafusion::error::DataFusionError;
+use datafusion::prelude::SessionContext;
+use duanka_model::{Alert, Figure, Severity};
+
+use super::{Columns, has};
+use crate::{BoxFuture, Detector, DetectorInfo, FINDINGS};
+
+/// What the `[insider]` section of `duanka.toml` is about.
+pub const ABOUT: &str = "insider (user): privileged accounts reading the number pool far above peers, at night, from unknown hosts";
+
+crate::settings! {
+    /// Settings of `insider`. Weights are in [0, 1] and combine as independent evidence.
+    Settings {
+        /// Objects whose reads and exports count as subscriber data.
+        sensitive_objects: Vec<String> = ["number_pool", "subscriber", "subscribers", "cdr", "sms"]
+            .map(String::from)
+            .to_vec(),
+        /// Fewest sensitive records before volume counts at all.
+        min_records: i64 = 10000,
+        /// Times the peers' median from which an account's volume is bulk.
+        peer_multiple: f64 = 20.0,
+        /// Weight of bulk volume.
+        bulk_weight: f64 = 0.45,
+        /// Times the account's usual (median) day from which its busiest day is a spike
+        /// (needs two days or more).
+        spike_multiple: f64 = 10.0,
+        /// Weight of a spike against its own history.
+        spike_weight: f64 = 0.3,
+        /// Local night: hours from midnight (0 to this) count as off-hours.
+        night_until_hour: i64 = 6,
+        /// Share of sensitive records read at night from which the night signal holds.
+        night_share: f64 = 0.5,
+        /// Weight of reading at night.
+        night_weight: f64 = 0.35,
+        /// Weight of acting from a host the inventory does not list.
+        unknown_host_weight: f64 = 0.5,
+        /// Weight of having created a host that rogue_host flagged.
+        created_rogue_weight: f64 = 0.6,
+        /// Local time's offset from UTC in hours (China: 8).
+        utc_offset_hours: i64 = 8,
+        /// Lowest score reported.
+        report_from: f64 = 0.2,
+    }
+}
+
+pub struct Insider {
+    settings: Settings,
+}
+
+/// One account's figures.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Account {
+    actions: i64,
+    sensitive: i64,
+    sensitive_night: i64,
+    days: i64,
+    max_day: i64,
+    median_day: i64,
+    unknown_host_actions: i64,
+    unknown_hosts: Vec<String>,
+    created_rogue: Vec<String>,
+    first: Option<i64>,
+    last: Option<i64>,
+}
+
+/// Which signals hold.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Signals {
+    bulk: bool,
+    spike: bool,
+    night: bool,
+    unknown_host: bool,
+    created_rogue: bool,
+}
+
+impl Insider {
+    pub fn new(settings: Settings) -> Self {
+        Insider { settings }
+    }
+
+    fn sensitive_list(&self) -> String {
+        let items: Vec<String> = self
+            .settings
+            .sensitive_objects
+            .iter()
+            .map(|o| format!("'{}'", o.replace('\'', "''")))
+            .collect();
+        if items.is_empty() {
+            "('')".into()
+        } else {
+            format!("({})", items.join(", "))
+        }
+    }
+
+    fn plan(&self, present: &[String]) -> String {
+        let s = &self.settings;
+        let offset = s.utc_offset_hours * 3600;
+        let mut ctes = vec![
+            format!(
+                "au AS (SELECT CAST(\"user\" AS VARCHAR) AS who, CAST(action AS VARCHAR) AS action, CAST(object AS VARCHAR) AS object, \
+                 coalesce(record_count, 0) AS n, CAST(ts AS BIGINT) AS t, CAST(src_ip AS VARCHAR) AS src, \
+                 CAST(ts AS BIGINT) + {offset} AS lt FROM audit)"
+            ),
+            format!(
+                "sens AS (SELECT who, n, lt FROM au WHERE action IN ('query', 'export', 'read', 'download') AND object IN {})",
+                self.sensitive_list()
+            ),
+            format!(
+                "per AS (SELECT who, sum(n) AS sensitive, sum(CASE WHEN (lt % 86400) < {} THEN n ELSE 0 END) AS night FROM sens GROUP BY who)",
+                s.night_until_hour * 3600
+            ),
+            "daily AS (SELECT who, lt / 86400 AS day, sum(n) AS n FROM sens GROUP BY who, lt / 86400)".into(),
+            "dd AS (SELECT who, count(*) AS days, max(n) AS max_day, median(n) AS median_day FROM daily GROUP BY who)".into(),
+            "acts AS (SELECT who, count(*) AS actions, min(t) AS t0, max(t) AS t1 FROM au GROUP BY who)".into(),
+        ];
+        let (src_cte, unknown) = if has(present, "assets") {
+            (
+                "srcs AS (SELECT DISTINCT src FROM au WHERE src IS NOT NULL), \
+                 inv AS (SELECT CAST(ip AS VARCHAR) AS cidr FROM assets), \
+                 hit AS (SELECT s.src FROM srcs s JOIN inv i ON i.cidr = s.src \
+                 UNION ALL SELECT s.src FROM srcs s CROSS JOIN (SELECT cidr FROM inv WHERE strpos(cidr, '/') > 0) i WHERE ip_in_cidr(s.src, i.cidr)), \
+                 unlisted AS (SELECT src FROM srcs EXCEPT SELECT src FROM hit)",
+                true,
+            )
+        } else {
+            ("", false)
+        };
+        if unknown {
+            ctes.push(src_cte.to_string());
+            ctes.push(
+                "unk AS (SELECT au.who, au.src, count(*) AS actions FROM au JOIN unlisted u ON u.src = au.src GROUP BY au.who, au.src)"
+                    .into(),
+            );
+        } else {
+            ctes.push(
+                "unk AS (SELECT who, src, CAST(0 AS BIGINT) AS actions FROM au WHERE FALSE)".into(),
+            );
+        }
+        if has(present, FINDINGS) {
+            ctes.push(
+                "created AS (SELECT DISTINCT au.who, au.object AS host FROM au JOIN findings fi ON fi.entity_id = au.object \
+                 WHERE au.action = 'create_host' AND fi.detector = 'rogue_host' AND fi.score >= 0.5)"
+                    .into(),
+            );
+        } else {
+            ctes.push("created AS (SELECT who, object AS host FROM au WHERE FALSE)".into());
+        }
+        format!(
+            "WITH {}, \
+             unk_agg AS (SELECT who, sum(actions) AS unknown_actions, string_agg(src, ',' ORDER BY src) AS unknown_hosts FROM unk GROUP BY who), \
+             cr_agg AS (SELECT who, string_agg(host, ',' ORDER BY host) AS created_rogue FROM created GROUP BY who) \
+             SELECT a.who, a.actions, a.t0, a.t1, coalesce(per.sensitive, 0) AS sensitive, coalesce(per.night, 0) AS night, \
+             coalesce(dd.days, 0) AS days, coalesce(dd.max_day, 0) AS max_day, CAST(coalesce(dd.median_day, 0) AS BIGINT) AS median_day, \
+             coalesce(unk_agg.unknown_actions, 0) AS unknown_actions, unk_agg.unknown_hosts, cr_agg.created_rogue \
+             FROM acts a LEFT JOIN per ON per.who = a.who LEFT JOIN dd ON dd.who = a.who \
+             LEFT JOIN unk_agg ON unk_agg.who = a.who LEFT JOIN cr_agg ON cr_agg.who = a.who ORDER BY a.who",
+            ctes.join(", ")
+        )
+    }
+
+    fn signals(&self, a: &Account, peers_median: f64) -> Signals {
+        let s = &self.settings;
+        let enough = a.sensitive >= s.min_records;
+        Signals {
+            bulk: enough && a.sensitive as f64 >= s.peer_multiple * peers_median.max(1.0),
+            spike: enough
+                && a.days >= 2
+                && a.max_day as f64 >= s.spike_multiple * (a.median_day.max(1)) as f64,
+            night: a.sensitive_night >= s.min_records
+                && a.sensitive_night as f64 >= s.night_share * a.sensitive.max(1) as f64,
+            unknown_host: a.unknown_host_actions > 0,
+            created_rogue: !a.created_rogue.is_empty(),
+        }
+    }
+
+    fn score(&self, sig: &Signals) -> f64 {
+        let s = &self.settings;
+        let mut keep = 1.0;
+        for (on, w) in [
+            (sig.bulk, s.bulk_weight),
+            (sig.spike, s.spike_weight),
+            (sig.night, s.night_weight),
+            (sig.unknown_host, s.unknown_host_weight),
+            (sig.created_rogue, s.created_rogue_weight),
+        ] {
+            if on {
+                keep *= 1.0 - w.clamp(0.0, 1.0);
+            }
+        }
+        (1.0 - keep).clamp(0.0, 1.0)
+    }
+}
+
+/// The median of positive values (0 when there are none).
+fn median(mut v: Vec<i64>) -> f64 {
+    v.retain(|x| *x > 0);
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.sort_unstable();
+    let m = v.len() / 2;
+    if v.len() % 2 == 1 {
+        v[m] as f64
+    } else {
+        (v[m - 1] + v[m]) as f64 / 2.0
+    }
+}
+
+impl Detector for Insider {
+    fn info(&self) -> DetectorInfo {
+        DetectorInfo {
+            name: "insider",
+            entity_types: &["user"],
+            needs: &["audit"],
+            uses: &["assets", FINDINGS],
+        }
+    }
+
+    fn run<'a>(
+        &'a self,
+        ctx: &'a SessionContext,
+        present: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<Alert>, DataFusionError>> {
+        Box::pin(async move {
+            let batches = ctx.sql(&self.plan(present)).await?.collect().await?;
+            let mut accounts: BTreeMap<String, Account> = BTreeMap::new();
+            let list = |v: Option<String>| -> Vec<String> {
+                v.map(|s| s.split(',').map(str::to_string).collect())
+                    .unwrap_or_default()
+            };
+            for b in &batches {
+                let c = Columns::new(b);
+                for row in 0..b.num_rows() {
+                    let Some(who) = c.text("who", row)? else {
+                        continue;
+                    };
+                    accounts.insert(
+                        who,
+                        Account {
+                            actions: c.int("actions", row)?.unwrap_or(0),
+                            sensitive: c.int("sensitive", row)?.unwrap_or(0),
+                            sensitive_night: c.int("night", row)?.unwrap_or(0),
+                            days: c.int("days", row)?.unwrap_or(0),
+                            max_day: c.int("max_day", row)?.unwrap_or(0),
+                            median_day: c.int("median_day", row)?.unwrap_or(0),
+                            unknown_host_actions: c.int("unknown_actions", row)?.unwrap_or(0),
+                            unknown_hosts: list(c.text("unknown_hosts", row)?),
+                            created_rogue: list(c.text("created_rogue", row)?),
+                            first: c.int("t0", row)?,
+                            last: c.int("t1", row)?,
+                        },
+                    );
+                }
+            }
+            let peers = median(accounts.values().map(|a| a.sensitive).collect());
+            let mut alerts = Vec::new();
+            for (who, a) in &accounts {
+                let sig = self.signals(a, peers);
+                let score = self.score(&sig);
+                if score < self.settings.report_from {
+                    continue;
+                }
+                let mut reasons = Vec::new();
+                if sig.bulk {
+                    reasons.push(format!(
+                        "read {} records of subscriber data, {:.0}× the peers' median of {:.0}",
+                        a.sensitive,
+                        a.sensitive as f64 / peers.max(1.0),
+                        peers
+                    ));
+                }
+                if sig.spike {
+                    reasons.push(format!(
+                        "its busiest day ({}) is {:.0}× its usual day",
+                        a.max_day,
+                        a.max_day as f64 / a.median_day.max(1) as f64
+                    ));
+                }
+                if sig.night {
+                    reasons.push(format!("{} of those records at night", a.sensitive_night));
+                }
+                if sig.unknown_host {
+                    reasons.push(format!(
+                        "{} action(s) from host(s) missing from the inventory ({})",
+                        a.unknown_host_actions,
+                        a.unknown_hosts.join(", ")
+                    ));
+                }
+                if sig.created_rogue {
+                    reasons.push(format!(
+                        "it created host {} that is now flagged as rogue",
+                        a.created_rogue.join(", ")
+                    ));
+                }
+                let mut evidence = vec![
+                    ("actions", Figure::Int(a.actions)),
+                    ("sensitive_records", Figure::Int(a.sensitive)),
+                    ("peers_median", Figure::Float(peers)),
+                    ("night_records", Figure::Int(a.sensitive_night)),
+                    ("days", Figure::Int(a.days)),
+                    ("max_day_records", Figure::Int(a.max_day)),
+                    ("median_day_records", Figure::Int(a.median_day)),
+                    ("unknown_host_actions", Figure::Int(a.unknown_host_actions)),
+                ];
+                if !a.unknown_hosts.is_empty() {
+                    evidence.push(("unknown_hosts", Figure::Text(a.unknown_hosts.join(","))));
+                }
+                if !a.created_rogue.is_empty() {
+                    evidence.push((
+                        "created_rogue_host",
+                        Figure::Text(a.created_rogue.join(",")),
+                    ));
+                }
+                alerts.push(Alert {
+                    detector: "insider",
+                    entity_type: "user",
+                    entity_id: who.clone(),
+                    score,
+                    severity: Severity::from_score(score),
+                    first_seen: a.first,
+                    last_seen: a.last,
+                    explanation: format!("account {who}: {}", reasons.join("; ")),
+                    evidence,
+                });
+            }
+            Ok(alerts)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exports_alone_stay_leads_and_the_insider_pattern_is_high() {
+        let d = Insider::new(Settings::default());
+        let legit = Account {
+            sensitive: 50_000,
+            ..Account::default()
+        };
+        let sig = d.signals(&legit, 300.0);
+        assert!(sig.bulk && !sig.night && !sig.unknown_host);
+        assert!(d.score(&sig) < 0.5);
+        let insider = Account {
+            sensitive: 9_000_000,
+            sensitive_night: 9_000_000,
+            unknown_host_actions: 12,
+            created_rogue: vec!["10.1.2.150".into()],
+            ..Account::default()
+        };
+        assert!(d.score(&d.signals(&insider, 300.0)) >= 0.8);
+        assert_eq!(median(vec![0, 5, 1, 9]), 5.0);
+    }
+}
