@@ -9,8 +9,8 @@
 //! further upstream than the last, so paths are short (at most seven entities) and
 //! cannot loop. Among all paths from any of the cluster's cases, the chosen one ends
 //! furthest upstream; then at the end with the highest severity and score; then the
-//! path with more marked entities and a higher sum of scores; then the smallest sequence
-//! of `(type, id)` keys. Every step compares content, never insertion order.
+//! path with more marked entities and a higher sum of scores; then the shorter path;
+//! then the smallest sequence of `(type, id)` keys. Every step compares content, never insertion order.
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -54,6 +54,7 @@ fn cmp_path(nodes: &Interner, p: &Path, q: &Path) -> Ordering {
     p.marked
         .cmp(&q.marked)
         .then(p.score.cmp(&q.score))
+        .then(q.nodes.len().cmp(&p.nodes.len()))
         .then_with(|| {
             for (a, b) in p.nodes.iter().zip(&q.nodes) {
                 match nodes.cmp_key(*a, *b) {
@@ -61,10 +62,7 @@ fn cmp_path(nodes: &Interner, p: &Path, q: &Path) -> Ordering {
                     o => return o.reverse(),
                 }
             }
-            q.nodes
-                .len()
-                .cmp(&p.nodes.len())
-                .then_with(|| q.vias.cmp(&p.vias))
+            q.vias.cmp(&p.vias)
         })
 }
 

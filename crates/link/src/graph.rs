@@ -18,7 +18,7 @@ pub enum LinkError {
     EmptyId { entity_type: EntityType },
     #[error("unknown entity type {0:?}")]
     UnknownType(String),
-    #[error("{via} links a {expected} end, not a {got} ({end} end)")]
+    #[error("{via} needs {expected} at its {end} end, not {got}")]
     WrongType {
         via: Via,
         end: &'static str,

@@ -66,8 +66,8 @@
 //! upstream ([`Via::stage`]: case 0, fraud account or payee 1, number 2, sign-up device
 //! or address 3, delivery node 4, the host's flow peers 5, the operator user 6). The
 //! chosen path reaches the furthest stage, preferring marked ends with higher scores,
-//! then paths through more marked entities; ties go to the smallest `(type, id)`
-//! sequence. Money links are not supplier links and are not walked. When the chain ends
+//! then paths through more marked entities, then the shorter; ties go to the smallest
+//! `(type, id)` sequence. Money links are not supplier links and are not walked. When the chain ends
 //! before an operator user, `stop` says why: the next link reaches a hub (`no delivery
 //! node known for 86133…: OTPs arrived by radio`), or no record of the next kind exists.
 //!

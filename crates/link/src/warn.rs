@@ -249,7 +249,7 @@ mod tests {
 
     #[test]
     fn money_is_written_in_yuan() {
-        assert_eq!(yuan(150_000_00), "¥150000.00");
+        assert_eq!(yuan(15_000_000), "¥150000.00");
         assert_eq!(yuan(5), "¥0.05");
         assert_eq!(yuan(-1234), "-¥12.34");
     }
