@@ -19,8 +19,11 @@ use crate::graph::{ContactRec, Edge, GraphBuilder, Mark, max_ts};
 pub struct Settings {
     /// A hub has more links than this whatever its type's usual degree.
     pub hub_floor: u32,
-    /// ... and more than this many times the 99th percentile of its type's degrees.
+    /// ... and more than this many times the 99th percentile of its type's degrees ...
     pub hub_p99_multiple: f64,
+    /// ... but always when it has more links than this: a type whose linked entities are
+    /// mostly hubs themselves (when only busy values were fed) has an inflated p99.
+    pub hub_ceiling: u32,
     /// A hub or common value marked at this severity or above merges after all.
     pub hub_exempt: Severity,
     /// Levels of transfers followed from a case's payee (payee → 2nd level is 1).
@@ -36,6 +39,7 @@ impl Default for Settings {
         Settings {
             hub_floor: 100,
             hub_p99_multiple: 10.0,
+            hub_ceiling: 1000,
             hub_exempt: Severity::Medium,
             money_hops: 2,
             warn_high_talk_s: 60,
@@ -280,7 +284,8 @@ impl GraphBuilder {
             let by_p99 = (f64::from(q) * settings.hub_p99_multiple).ceil();
             threshold[k] = settings
                 .hub_floor
-                .max(by_p99.min(f64::from(u32::MAX)) as u32);
+                .max(by_p99.min(f64::from(u32::MAX)) as u32)
+                .min(settings.hub_ceiling.max(settings.hub_floor));
             stats.hub_threshold.insert(
                 EntityType::ALL[k].as_str().to_string(),
                 u64::from(threshold[k]),

@@ -37,9 +37,14 @@
 //! Some values are shared by everyone and prove nothing: the SMSC, `radio`, a carrier's
 //! proxy or a campus NAT, a popular service's account, a busy bank account. An entity is
 //! a **hub** when its number of links of merge or money kind exceeds
-//! `max(hub_floor, hub_p99_multiple × p99)`, where p99 is the 99th percentile of the
-//! degrees of entities of the same type (defaults 100 and 10: a number with a hundred
-//! sign-ups is a hub wherever numbers normally have one or two). A **common value** is a
+//! `min(max(hub_floor, hub_p99_multiple × p99), hub_ceiling)`, where p99 is the 99th
+//! percentile of the degrees of the linked entities of the same type (defaults 100, 10
+//! and 1000). The floor keeps ordinary busy values in: a number with a hundred sign-ups
+//! is a hub wherever numbers normally have one or two. The p99 term lifts the threshold
+//! for types whose entities are all busy (addresses of a carrier's NAT pool); it counts
+//! only for types with at least 100 linked entities, since below that the percentile is
+//! the largest value, hub included. The ceiling bounds it when the type's population is
+//! itself mostly hubs (when only busy values were fed). A **common value** is a
 //! hub by declaration: `radio` and placeholder values (`0.0.0.0`, loopback, an all-zero
 //! IMEI) are declared by the crate, and the engine declares known infrastructure (the
 //! asset inventory's SMSCs and gateways) with [`GraphBuilder::declare_common`].

@@ -455,6 +455,14 @@ fn hub_threshold_follows_the_types_p99() {
     assert_eq!(l.stats().hub_threshold["ip"], 40);
     assert!(l.hub_reason(T::Ip, "10.9.0.1").is_some());
     assert!(l.hub_reason(T::Ip, "10.9.1.1").is_none());
+    // When every address is that busy, the ceiling still calls them hubs.
+    let s = Settings {
+        hub_ceiling: 10,
+        ..s
+    };
+    let l = apply(&ops, &s);
+    assert_eq!(l.stats().hub_threshold["ip"], 10);
+    assert!(l.hub_reason(T::Ip, "10.9.1.1").is_some());
 }
 
 #[test]
