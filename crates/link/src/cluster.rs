@@ -152,7 +152,8 @@ pub struct Linked {
     pub(crate) nodes: Interner,
     /// Merged links, sorted by (from, to, via) index.
     pub(crate) edges: Vec<Edge>,
-    pub(crate) amounts: HashMap<(u32, u32), i64>,
+    /// Transfer amounts by (from, to), sorted, for binary search.
+    pub(crate) amounts: Vec<(u32, u32, i64)>,
     pub(crate) contacts: Vec<ContactRec>,
     pub(crate) marks: HashMap<u32, Mark>,
     pub(crate) cases: HashMap<u32, i64>,
@@ -191,22 +192,99 @@ impl UnionFind {
     }
 
     fn union(&mut self, a: u32, b: u32) -> bool {
-        let (mut ra, mut rb) = (self.find(a), self.find(b));
-        if ra == rb {
-            return false;
+        let (ra, rb) = (self.find(a), self.find(b));
+        ra != rb && {
+            self.join_roots(ra, rb);
+            true
         }
+    }
+
+    /// Joins two different roots, the smaller under the larger; returns the new root.
+    fn join_roots(&mut self, mut ra: u32, mut rb: u32) -> u32 {
         if self.size[ra as usize] < self.size[rb as usize] {
             std::mem::swap(&mut ra, &mut rb);
         }
         self.parent[rb as usize] = ra;
         self.size[ra as usize] += self.size[rb as usize];
-        true
+        ra
     }
 }
 
-/// Sorts links by (from, to, via) and merges equal ones (rows add, span widens).
-fn merge_equal(edges: &mut Vec<Edge>) {
-    edges.sort_unstable_by_key(|e| (u64::from(e.a) << 32 | u64::from(e.b), e.via));
+/// One bit per entity: small enough to stay in cache where a `Vec<u32>` would not.
+struct Bits(Vec<u64>);
+
+impl Bits {
+    fn new(n: usize) -> Self {
+        Bits(vec![0; n.div_ceil(64)])
+    }
+
+    fn set(&mut self, i: u32) {
+        self.0[i as usize >> 6] |= 1 << (i & 63);
+    }
+
+    fn get(&self, i: u32) -> bool {
+        self.0[i as usize >> 6] & (1 << (i & 63)) != 0
+    }
+}
+
+fn edge_key(e: &Edge) -> (u64, u8) {
+    ((u64::from(e.a) << 32) | u64::from(e.b), e.via)
+}
+
+/// Below this many links one thread sorts faster than two start.
+const PARALLEL_SORT_MIN: usize = 1 << 20;
+
+/// Sorts links by (from, to, via) and transfer amounts by (from, to), merging equal
+/// ones. Large inputs are split by `from` at the middle index and the halves sorted on
+/// two threads; halves of a partition by key are sorted when concatenated.
+fn sort_and_merge(edges: &mut Vec<Edge>, amounts: &mut Vec<(u32, u32, i64)>, parallel_min: usize) {
+    let two = std::thread::available_parallelism().is_ok_and(|p| p.get() >= 2);
+    if two && edges.len() >= parallel_min {
+        let mid = edges.iter().map(|e| u64::from(e.a)).sum::<u64>() / edges.len() as u64;
+        let split = partition(edges, |e| u64::from(e.a) <= mid);
+        let (lo, hi) = edges.split_at_mut(split);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                lo.sort_unstable_by_key(edge_key);
+                amounts.sort_unstable_by_key(|x| (x.0, x.1));
+            });
+            hi.sort_unstable_by_key(edge_key);
+        });
+    } else {
+        edges.sort_unstable_by_key(edge_key);
+        amounts.sort_unstable_by_key(|x| (x.0, x.1));
+    }
+    merge_sorted(edges);
+    amounts.dedup_by(|x, keep| {
+        let same = x.0 == keep.0 && x.1 == keep.1;
+        if same {
+            keep.2 = keep.2.saturating_add(x.2);
+        }
+        same
+    });
+}
+
+/// Moves the links for which `left` holds to the front; returns how many there are.
+fn partition(v: &mut [Edge], left: impl Fn(&Edge) -> bool) -> usize {
+    let (mut i, mut j) = (0, v.len());
+    loop {
+        while i < j && left(&v[i]) {
+            i += 1;
+        }
+        while i < j && !left(&v[j - 1]) {
+            j -= 1;
+        }
+        if i >= j {
+            return i;
+        }
+        v.swap(i, j - 1);
+        i += 1;
+        j -= 1;
+    }
+}
+
+/// Merges equal neighbours of a sorted list (rows add, span widens).
+fn merge_sorted(edges: &mut Vec<Edge>) {
     let mut w = 0usize;
     for r in 0..edges.len() {
         let e = edges[r];
@@ -250,12 +328,8 @@ impl GraphBuilder {
             common,
         } = self;
         let n = nodes.len();
-        merge_equal(&mut edges);
-        let mut amounts: HashMap<(u32, u32), i64> = HashMap::new();
-        for (a, b, x) in raw_amounts {
-            let e = amounts.entry((a, b)).or_insert(0);
-            *e = e.saturating_add(x);
-        }
+        let mut amounts = raw_amounts;
+        sort_and_merge(&mut edges, &mut amounts, PARALLEL_SORT_MIN);
 
         // Degrees over the links that could merge: context links (victims) say nothing
         // about how common a value is among the fraud side's links.
@@ -296,12 +370,12 @@ impl GraphBuilder {
                 .get(&i)
                 .is_some_and(|m| m.severity >= settings.hub_exempt)
         };
-        let mut is_hub = vec![false; n];
+        let mut is_hub = Bits::new(n);
         let mut hubs: HashMap<u32, String> = HashMap::new();
         for (i, &d) in degree.iter().enumerate() {
             let t = nodes.entity_type(i as u32);
             if d > threshold[t.index()] && !exempt(i as u32) {
-                is_hub[i] = true;
+                is_hub.set(i as u32);
                 hubs.insert(
                     i as u32,
                     format!(
@@ -313,29 +387,40 @@ impl GraphBuilder {
         }
         for (&i, why) in &common {
             if !exempt(i) {
-                is_hub[i as usize] = true;
+                is_hub.set(i);
                 hubs.insert(i, format!("common value: {why}"));
             }
         }
         stats.hubs = hubs.len() as u64;
 
         let mut uf = UnionFind::new(n);
+        // Links are sorted by `from`: the root of a run's `from` is found once and kept
+        // up to date through the run's own unions, which halves the finds.
+        let (mut run, mut root) = (NONE, NONE);
         for e in &edges {
             let policy = e.via().policy();
             if policy == Policy::Context {
                 continue;
             }
-            if is_hub[e.a as usize] || is_hub[e.b as usize] {
+            if is_hub.get(e.a) || is_hub.get(e.b) {
                 stats.hub_links += 1;
-            } else if policy == Policy::Merge && uf.union(e.a, e.b) {
-                stats.merged_links += 1;
+            } else if policy == Policy::Merge {
+                if e.a != run {
+                    run = e.a;
+                    root = uf.find(e.a);
+                }
+                let rb = uf.find(e.b);
+                if rb != root {
+                    root = uf.join_roots(root, rb);
+                    stats.merged_links += 1;
+                }
             }
         }
         stats.merged_links += money_walk(&edges, &is_hub, settings.money_hops, &mut uf);
 
         // A component is a cluster when it holds a case, or when at least two entities
         // are linked and one carries a mark of medium or above.
-        let mut slot_of_root: HashMap<u32, u32> = HashMap::new();
+        let mut cluster_of = vec![NONE; n];
         let mut roots: Vec<u32> = Vec::new();
         let mut seeds: Vec<u32> = cases.keys().copied().collect();
         seeds.extend(
@@ -344,37 +429,51 @@ impl GraphBuilder {
                 .filter(|(_, m)| m.severity >= Severity::Medium)
                 .map(|(&i, _)| i),
         );
+        // `cluster_of` first holds, at each chosen root, its cluster's slot.
         for s in seeds {
             let r = uf.find(s);
             let keep = cases.contains_key(&s) || uf.size[r as usize] >= 2;
-            if keep && !slot_of_root.contains_key(&r) {
-                slot_of_root.insert(r, roots.len() as u32);
+            if keep && cluster_of[r as usize] == NONE {
+                cluster_of[r as usize] = roots.len() as u32;
                 roots.push(r);
             }
         }
-        let mut cluster_of = vec![NONE; n];
         let mut members: Vec<Vec<u32>> = vec![Vec::new(); roots.len()];
+        let mut clustered = Bits::new(n);
         if !roots.is_empty() {
+            // Roots first, so that every node can then read its root's slot.
+            let mut root_of = std::mem::take(&mut uf.size);
             for i in 0..n as u32 {
-                let r = uf.find(i);
-                if let Some(&s) = slot_of_root.get(&r) {
-                    cluster_of[i as usize] = s;
-                    members[s as usize].push(i);
+                root_of[i as usize] = uf.find(i);
+            }
+            for i in 0..n {
+                let s = cluster_of[root_of[i] as usize];
+                if s != NONE {
+                    members[s as usize].push(i as u32);
+                    clustered.set(i as u32);
                 }
+            }
+            for i in 0..n {
+                cluster_of[i] = if clustered.get(i as u32) {
+                    cluster_of[root_of[i] as usize]
+                } else {
+                    NONE
+                };
             }
         }
         drop(uf);
         drop(is_hub);
 
         // The links inside clusters (for the chains) and from clusters to hubs (for the
-        // stop reasons and the hub notes); one pass, usually a tiny share of the graph.
+        // stop reasons and the hub notes); one pass, usually a tiny share of the graph,
+        // so a bitset that fits in cache answers most links.
         let mut inner: Vec<Vec<u32>> = vec![Vec::new(); roots.len()];
         let mut to_hub: Vec<Vec<u32>> = vec![Vec::new(); roots.len()];
         for (k, e) in edges.iter().enumerate() {
-            let (ca, cb) = (cluster_of[e.a as usize], cluster_of[e.b as usize]);
-            if ca == NONE && cb == NONE {
+            if !clustered.get(e.a) && !clustered.get(e.b) {
                 continue;
             }
+            let (ca, cb) = (cluster_of[e.a as usize], cluster_of[e.b as usize]);
             if ca == cb {
                 inner[ca as usize].push(k as u32);
             } else if ca != NONE && hubs.contains_key(&e.b) {
@@ -433,31 +532,32 @@ impl GraphBuilder {
 }
 
 /// Follows transfers from every case's payee for `hops` levels, merging each receiving
-/// account that is not a hub. Returns the merges made.
-fn money_walk(edges: &[Edge], is_hub: &[bool], hops: u8, uf: &mut UnionFind) -> u64 {
-    let mut out: HashMap<u32, Vec<u32>> = HashMap::new();
-    let mut frontier: Vec<u32> = Vec::new();
-    for e in edges {
-        match e.via() {
-            Via::Transfer => out.entry(e.a).or_default().push(e.b),
-            Via::CasePayee if !is_hub[e.b as usize] => frontier.push(e.b),
-            _ => {}
-        }
-    }
+/// account that is not a hub. Returns the merges made. Links are sorted by `from`, so an
+/// account's transfers are found by binary search, not through a map of all transfers.
+fn money_walk(edges: &[Edge], is_hub: &Bits, hops: u8, uf: &mut UnionFind) -> u64 {
+    let mut frontier: Vec<u32> = edges
+        .iter()
+        .filter(|e| e.via() == Via::CasePayee && !is_hub.get(e.b))
+        .map(|e| e.b)
+        .collect();
+    frontier.sort_unstable();
+    frontier.dedup();
     let mut seen: std::collections::HashSet<u32> = frontier.iter().copied().collect();
     let mut merged = 0;
     for _ in 0..hops {
         let mut next = Vec::new();
         for f in frontier {
-            for &t in out.get(&f).map(Vec::as_slice).unwrap_or(&[]) {
-                if is_hub[t as usize] {
+            let start = edges.partition_point(|e| e.a < f);
+            let end = start + edges[start..].partition_point(|e| e.a == f);
+            for e in &edges[start..end] {
+                if e.via() != Via::Transfer || is_hub.get(e.b) {
                     continue;
                 }
-                if uf.union(f, t) {
+                if uf.union(f, e.b) {
                     merged += 1;
                 }
-                if seen.insert(t) {
-                    next.push(t);
+                if seen.insert(e.b) {
+                    next.push(e.b);
                 }
             }
         }
@@ -563,6 +663,14 @@ fn describe(ms: &[u32], input: &ChainInput<'_>, cases: &HashMap<u32, i64>) -> (C
 }
 
 impl Linked {
+    /// The summed amount of the transfers `a → b`.
+    pub(crate) fn amount(&self, a: u32, b: u32) -> Option<i64> {
+        self.amounts
+            .binary_search_by_key(&(a, b), |x| (x.0, x.1))
+            .ok()
+            .map(|k| self.amounts[k].2)
+    }
+
     /// The clusters, ranked by loss; `clusters()[k].cluster_id` is `c{k+1:04}`.
     pub fn clusters(&self) -> &[Cluster] {
         &self.clusters
@@ -625,9 +733,39 @@ mod tests {
             e(1, 3, crate::graph::NO_TS, crate::graph::NO_TS),
             e(1, 1, 40, 70),
         ];
-        merge_equal(&mut v);
+        let mut none = Vec::new();
+        sort_and_merge(&mut v, &mut none, PARALLEL_SORT_MIN);
         assert_eq!(v.len(), 2);
         assert_eq!((v[1].rows, v[1].first, v[1].last), (6, 40, 70));
+    }
+
+    #[test]
+    fn two_thread_sort_equals_one_thread_sort() {
+        let mut x: u64 = 7;
+        let mut v = Vec::new();
+        let mut amounts = Vec::new();
+        for _ in 0..5000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let (a, b) = ((x % 300) as u32, ((x >> 20) % 300) as u32);
+            v.push(Edge {
+                a,
+                b,
+                via: ((x >> 40) % 3) as u8,
+                rows: 1,
+                first: (x >> 50) as u32,
+                last: (x >> 44) as u32,
+            });
+            amounts.push((a, b, (x >> 33) as i64 % 1000));
+        }
+        let (mut one, mut one_amounts) = (v.clone(), amounts.clone());
+        sort_and_merge(&mut one, &mut one_amounts, usize::MAX);
+        sort_and_merge(&mut v, &mut amounts, 16);
+        assert!(one.len() < 5000);
+        assert_eq!(one, v);
+        assert_eq!(one_amounts, amounts);
+        assert!(v.windows(2).all(|w| edge_key(&w[0]) < edge_key(&w[1])));
     }
 
     #[test]

@@ -200,7 +200,7 @@ impl Linked {
                 writeln!(w, "      <data key=\"last_ts\">{t}</data>")?;
             }
             if via == Via::Transfer
-                && let Some(a) = self.amounts.get(&(e.a, e.b))
+                && let Some(a) = self.amount(e.a, e.b)
             {
                 writeln!(w, "      <data key=\"amount\">{a}</data>")?;
             }
@@ -264,8 +264,7 @@ impl Linked {
                 unpack_ts(e.first).map(format_utc).unwrap_or_default(),
                 unpack_ts(e.last).map(format_utc).unwrap_or_default(),
                 if via == Via::Transfer {
-                    self.amounts
-                        .get(&(e.a, e.b))
+                    self.amount(e.a, e.b)
                         .map(|a| a.to_string())
                         .unwrap_or_default()
                 } else {

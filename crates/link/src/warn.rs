@@ -122,7 +122,7 @@ impl Linked {
             }
             let (ca, cb) = (self.cluster_of[e.a as usize], self.cluster_of[e.b as usize]);
             if ca == NONE && cb != NONE && with_case(cb) {
-                let amount = self.amounts.get(&(e.a, e.b)).copied().unwrap_or(0);
+                let amount = self.amount(e.a, e.b).unwrap_or(0);
                 let w = touch(&mut acc, e.a, e.b, cb, e.last);
                 w.3 = w.3.saturating_add(amount);
                 w.4 += u64::from(e.rows.max(1));
