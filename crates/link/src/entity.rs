@@ -257,18 +257,24 @@ impl NodeId {
     }
 }
 
-const EMPTY: u32 = u32::MAX;
+/// The largest index plus one; also the "full" answer of `intern`.
+const MAX_ENTITIES: u32 = u32::MAX;
+const EMPTY: u64 = u64::MAX;
 
 /// `(type, id)` → dense index. The ids live in one string arena and the hash table holds
-/// only indices (open addressing, linear probing), so ten million ids cost about 25 bytes
-/// each plus their text, not a `String` and a map entry apiece.
+/// only an index and 32 bits of the id's hash per slot (open addressing, linear
+/// probing), so ten million ids cost about 30 bytes each plus their text, not a `String`
+/// and a map entry apiece. The stored hash bits place a slot without touching the arena
+/// (when the table grows) and rule out most non-matching slots before any string is
+/// compared.
 #[derive(Debug, Default)]
 pub(crate) struct Interner {
     arena: String,
     /// Start of id `i` in the arena; `starts[i + 1]` is its end.
     starts: Vec<u64>,
     types: Vec<u8>,
-    table: Vec<u32>,
+    /// `hash bits << 32 | index`, or `EMPTY`. The slot of an entry is `hash bits & mask`.
+    table: Vec<u64>,
 }
 
 fn hash(t: u8, s: &[u8]) -> u64 {
@@ -318,16 +324,19 @@ impl Interner {
         EntityType::from_index(self.types[i as usize])
     }
 
-    fn slot(&self, t: u8, s: &str) -> (usize, Option<u32>) {
+    /// The slot holding `(t, s)`, or the empty slot where it would go; and its tag.
+    fn slot(&self, t: u8, s: &str) -> (usize, u32, Option<u32>) {
         let mask = self.table.len() - 1;
-        let mut pos = hash(t, s.as_bytes()) as usize & mask;
+        let tag = (hash(t, s.as_bytes()) >> 32) as u32;
+        let mut pos = tag as usize & mask;
         loop {
             let v = self.table[pos];
             if v == EMPTY {
-                return (pos, None);
+                return (pos, tag, None);
             }
-            if self.types[v as usize] == t && self.id(v) == s {
-                return (pos, Some(v));
+            let i = v as u32;
+            if (v >> 32) as u32 == tag && self.types[i as usize] == t && self.id(i) == s {
+                return (pos, tag, Some(i));
             }
             pos = (pos + 1) & mask;
         }
@@ -337,28 +346,28 @@ impl Interner {
         if self.table.is_empty() {
             return None;
         }
-        self.slot(t.index() as u8, s).1
+        self.slot(t.index() as u8, s).2
     }
 
     /// The index of `(t, s)`, adding it when new. `None` when the graph already holds
-    /// `u32::MAX - 1` entities.
+    /// `u32::MAX` entities (every index below `u32::MAX`, which marks "none").
     pub(crate) fn intern(&mut self, t: EntityType, s: &str) -> Option<u32> {
         if self.table.is_empty() {
             *self = Interner::with_capacity(8, 64);
         }
         let tb = t.index() as u8;
-        let (pos, found) = self.slot(tb, s);
+        let (pos, tag, found) = self.slot(tb, s);
         if let Some(v) = found {
             return Some(v);
         }
         let n = self.types.len();
-        if n >= (EMPTY - 1) as usize {
+        if n >= MAX_ENTITIES as usize {
             return None;
         }
         self.arena.push_str(s);
         self.starts.push(self.arena.len() as u64);
         self.types.push(tb);
-        self.table[pos] = n as u32;
+        self.table[pos] = (u64::from(tag) << 32) | n as u64;
         if (n + 1) * 4 > self.table.len() * 3 {
             self.grow();
         }
@@ -369,12 +378,15 @@ impl Interner {
         let cap = self.table.len() * 2;
         let mask = cap - 1;
         let mut table = vec![EMPTY; cap];
-        for i in 0..self.types.len() as u32 {
-            let mut pos = hash(self.types[i as usize], self.id(i).as_bytes()) as usize & mask;
+        for &v in &self.table {
+            if v == EMPTY {
+                continue;
+            }
+            let mut pos = (v >> 32) as usize & mask;
             while table[pos] != EMPTY {
                 pos = (pos + 1) & mask;
             }
-            table[pos] = i;
+            table[pos] = v;
         }
         self.table = table;
     }
