@@ -115,7 +115,8 @@ pub enum Via {
     AttachImei,
     /// number → the node (address or name) its OTPs were delivered via.
     DeliveryNode,
-    /// host → external peer in flow records; followed both ways.
+    /// host → peer in flow records (peers outside the asset inventory; inventory
+    /// addresses are declared common). The chain follows it both ways.
     FlowPeer,
     /// host → the operator user who acted from it.
     AuditSrcIp,

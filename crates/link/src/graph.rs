@@ -347,9 +347,10 @@ impl GraphBuilder {
         Ok(n)
     }
 
-    /// Declares a well-known common value (an SMSC, a gateway, a carrier's proxy from the
-    /// asset inventory): like a hub, it links nothing together unless a detector marked
-    /// it at `medium` or above. `radio` and placeholder values are declared already.
+    /// Declares a well-known common value (every address of the asset inventory: SMSCs,
+    /// gateways, databases, workstations; a carrier's proxies): like a hub, it links
+    /// nothing together unless a detector marked it at `medium` or above. `radio` and
+    /// placeholder values are declared already.
     /// Declared twice, the alphabetically first reason is kept (order must not matter).
     pub fn declare_common(&mut self, node: NodeId, reason: &str) {
         let e = self

@@ -55,6 +55,18 @@
 //! member and merges. The insider's rogue host is exactly that: thousands of leaked
 //! numbers' codes go through it, and the interception detector marks it.
 //!
+//! # Feeding it
+//!
+//! The engine feeds the fraud side and its surroundings, not the whole network: cases
+//! (with fraud account, fraud number, payee, victim), sign-ups of the accounts and
+//! numbers involved, delivery nodes of the numbers, flows of hosts to peers outside the
+//! asset inventory, audit links between such hosts and users, transfers from payees
+//! onward and into them, marks from every alert, and contacts of the cluster numbers.
+//! Every address of the asset inventory is declared a common value: an approved SMSC,
+//! database or workstation is shared by the whole operator and must not join a rogue
+//! host to the staff who legitimately use it. The rogue host (absent from the inventory)
+//! and the jump host (abroad) are not in it.
+//!
 //! # Clusters
 //!
 //! Union-find (path halving, union by size, `u32` throughout) over the merge links whose

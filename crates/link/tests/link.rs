@@ -936,3 +936,20 @@ fn bad_input_is_refused_with_a_reason() {
     );
     assert!(g.contact(case, num, Contact::default()).is_err());
 }
+
+#[test]
+fn every_module_says_what_it_owns() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut seen = 0;
+    for f in std::fs::read_dir(&dir).unwrap() {
+        let path = f.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.starts_with("//! "),
+            "{} must open with a //! paragraph",
+            path.display()
+        );
+        seen += 1;
+    }
+    assert!(seen >= 7);
+}
