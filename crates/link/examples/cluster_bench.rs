@@ -95,7 +95,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let mut gang_links = 0usize;
     for gi in 0..GANGS {
         let rogue = ent(&mut g, T::Ip, format_args!("10.1.{gi}.106"))?;
-        g.mark(rogue, "core_interception", 0.95, Severity::High);
+        g.mark(rogue, "core_interception", 0.95, Severity::High)?;
         let jump = ent(&mut g, T::Ip, format_args!("45.76.{gi}.10"))?;
         let insider = ent(&mut g, T::User, format_args!("insider.{gi:03}"))?;
         let proxy = ent(&mut g, T::Ip, format_args!("103.20.{gi}.7"))?;
@@ -122,7 +122,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         let mut accounts = Vec::with_capacity(LEAKED_PER_GANG);
         for k in 0..LEAKED_PER_GANG {
             let num = ent(&mut g, T::Msisdn, format_args!("86133{gi:03}{k:05}"))?;
-            g.mark(num, "otp_sink", 0.9, Severity::High);
+            g.mark(num, "otp_sink", 0.9, Severity::High)?;
             let acct = ent(&mut g, T::Account, format_args!("wxid_g{gi:03}_{k:05}"))?;
             g.link(num, rogue, Via::DeliveryNode, Provenance::rows(12))?;
             g.link(acct, num, Via::SignupMsisdn, Provenance::at(ts + k as i64))?;

@@ -248,7 +248,8 @@ impl fmt::Display for Via {
 }
 
 /// A dense handle on one interned `(type, id)`. Only meaningful for the graph that made
-/// it; its number depends on insertion order, so nothing written out ever uses it.
+/// it (another graph refuses it when out of its range, but cannot tell otherwise); its
+/// number depends on insertion order, so nothing written out ever uses it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct NodeId(pub(crate) u32);
 

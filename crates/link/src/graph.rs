@@ -29,6 +29,8 @@ pub enum LinkError {
     ContactNotMsisdn { got: EntityType },
     #[error("the graph holds the most entities a u32 index can name")]
     TooManyEntities,
+    #[error("entity handle {0} was not made by this graph")]
+    ForeignNode(u32),
 }
 
 /// Which rows made a link: how many, and the span of their times (UTC epoch seconds).
@@ -236,7 +238,7 @@ impl GraphBuilder {
     ) -> Result<(), LinkError> {
         let (fa, ta) = via.ends();
         for (end, node, allowed) in [("from", from, fa), ("to", to, ta)] {
-            let got = self.nodes.entity_type(node.0);
+            let got = self.type_of(node)?;
             if !allowed.contains(&got) {
                 return Err(LinkError::WrongType {
                     via,
@@ -300,7 +302,7 @@ impl GraphBuilder {
         c: Contact,
     ) -> Result<(), LinkError> {
         for n in [subscriber, peer] {
-            let got = self.nodes.entity_type(n.0);
+            let got = self.type_of(n)?;
             if got != EntityType::Msisdn {
                 return Err(LinkError::ContactNotMsisdn { got });
             }
@@ -320,7 +322,14 @@ impl GraphBuilder {
 
     /// A detector's word on an entity. Several marks merge: highest score, highest
     /// severity, all detectors.
-    pub fn mark(&mut self, node: NodeId, detector: &str, score: f64, severity: Severity) {
+    pub fn mark(
+        &mut self,
+        node: NodeId,
+        detector: &str,
+        score: f64,
+        severity: Severity,
+    ) -> Result<(), LinkError> {
+        self.type_of(node)?;
         let score = if score.is_finite() {
             score.clamp(0.0, 1.0)
         } else {
@@ -336,6 +345,7 @@ impl GraphBuilder {
         if let Err(at) = m.detectors.binary_search_by(|d| d.as_str().cmp(detector)) {
             m.detectors.insert(at, detector.to_string());
         }
+        Ok(())
     }
 
     /// Marks the entity an alert is about (adding it when new).
@@ -343,7 +353,7 @@ impl GraphBuilder {
         let t = EntityType::parse(alert.entity_type)
             .ok_or_else(|| LinkError::UnknownType(alert.entity_type.to_string()))?;
         let n = self.entity(t, &alert.entity_id)?;
-        self.mark(n, alert.detector, alert.score, alert.severity);
+        self.mark(n, alert.detector, alert.score, alert.severity)?;
         Ok(n)
     }
 
@@ -352,13 +362,24 @@ impl GraphBuilder {
     /// nothing together unless a detector marked it at `medium` or above. `radio` and
     /// placeholder values are declared already.
     /// Declared twice, the alphabetically first reason is kept (order must not matter).
-    pub fn declare_common(&mut self, node: NodeId, reason: &str) {
+    pub fn declare_common(&mut self, node: NodeId, reason: &str) -> Result<(), LinkError> {
+        self.type_of(node)?;
         let e = self
             .common
             .entry(node.0)
             .or_insert_with(|| reason.to_string());
         if reason < e.as_str() {
             *e = reason.to_string();
+        }
+        Ok(())
+    }
+
+    /// The type of a handle, or an error when this graph did not make it.
+    fn type_of(&self, n: NodeId) -> Result<EntityType, LinkError> {
+        if (n.0 as usize) < self.nodes.len() {
+            Ok(self.nodes.entity_type(n.0))
+        } else {
+            Err(LinkError::ForeignNode(n.0))
         }
     }
 }

@@ -51,7 +51,7 @@ fn apply(ops: &[Op], s: &Settings) -> Linked {
             }
             Op::Mark(t, id, det, score, sev) => {
                 let n = g.entity(*t, id).unwrap();
-                g.mark(n, det, *score, *sev);
+                g.mark(n, det, *score, *sev).unwrap();
             }
             Op::Contact(a, b, c) => {
                 let a = g.entity(T::Msisdn, a).unwrap();
@@ -60,7 +60,7 @@ fn apply(ops: &[Op], s: &Settings) -> Linked {
             }
             Op::Common(t, id, why) => {
                 let n = g.entity(*t, id).unwrap();
-                g.declare_common(n, why);
+                g.declare_common(n, why).unwrap();
             }
         }
     }
@@ -935,6 +935,12 @@ fn bad_input_is_refused_with_a_reason() {
         Err(LinkError::UnknownType("planet".into()))
     );
     assert!(g.contact(case, num, Contact::default()).is_err());
+    let other = GraphBuilder::new().entity(T::Ip, "1.2.3.4").unwrap();
+    let mut empty = GraphBuilder::new();
+    assert_eq!(
+        empty.mark(other, "x", 0.9, Severity::High),
+        Err(LinkError::ForeignNode(0))
+    );
 }
 
 #[test]
