@@ -67,6 +67,28 @@ pub enum Command {
         after_help = "Examples:\n  duanka scan examples/tiny --out /tmp/tiny-scan\n  duanka scan data/ --reference ref/ --out out/"
     )]
     Scan(ScanArgs),
+    /// Linkage alone, on a scanned output: rebuilds clusters.jsonl, warnings.csv and
+    /// graph.graphml in OUTDIR from the dataset and OUTDIR/alerts.jsonl; exports a
+    /// cluster or the whole graph as GraphML (Gephi) or i2 entity/link tables.
+    #[command(
+        after_help = "Examples:\n  duanka link world/ --data scan-out/\n  duanka link world/ --data scan-out/ --cluster c0001 --graphml c0001.graphml --i2 i2/"
+    )]
+    Link(LinkArgs),
+    /// Print the chain of one case, from the case upstream to the furthest supplier
+    /// found, with what links each hop (reads OUTDIR/clusters.jsonl).
+    #[command(
+        after_help = "Examples:\n  duanka trace JJ2025000001 --data scan-out/\n  duanka trace JJ2025000001 --data scan-out/ --format json"
+    )]
+    Trace {
+        /// The case id (`cases.case_id`).
+        case_id: String,
+        /// A scan's output folder.
+        #[arg(long, value_name = "OUTDIR")]
+        data: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+    },
     /// Print the detector settings: `--defaults` prints every setting with its
     /// documentation and default value (a complete duanka.toml to edit); `--check FILE`
     /// reads a file and prints the settings it results in.
@@ -123,6 +145,30 @@ pub struct ScanArgs {
     /// Detector settings (TOML; every key optional, see `duanka config --defaults`).
     #[arg(long, env = "DUANKA_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Skip linkage (clusters.jsonl, warnings.csv, graph.graphml).
+    #[arg(long)]
+    pub no_link: bool,
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+/// What `duanka link` takes.
+#[derive(Debug, Clone, Args)]
+pub struct LinkArgs {
+    /// Dataset folder (the one that was scanned).
+    pub dataset: PathBuf,
+    /// The scan's output folder (reads alerts.jsonl, writes the linkage outputs).
+    #[arg(long, value_name = "OUTDIR")]
+    pub data: PathBuf,
+    /// Export only this cluster (e.g. c0001) with --graphml / --i2.
+    #[arg(long)]
+    pub cluster: Option<String>,
+    /// Write the graph (or the cluster) as GraphML to this file.
+    #[arg(long, value_name = "FILE")]
+    pub graphml: Option<PathBuf>,
+    /// Write i2 Analyst's Notebook import tables (entities.csv, links.csv) to this folder.
+    #[arg(long, value_name = "DIR")]
+    pub i2: Option<PathBuf>,
     #[command(flatten)]
     pub read: ReadArgs,
 }

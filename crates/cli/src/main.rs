@@ -4,6 +4,7 @@
 mod args;
 mod eval;
 mod inspect;
+mod link;
 mod read;
 mod scan;
 mod simulate;
@@ -83,6 +84,12 @@ fn main() -> ExitCode {
             format,
         } => sql::run(&dataset, &query, &read, format),
         Command::Scan(a) => scan::run(&a),
+        Command::Link(a) => link::run(&a),
+        Command::Trace {
+            case_id,
+            data,
+            format,
+        } => link::trace(&case_id, &data, format),
         Command::Config { defaults, check } => scan::config_command(defaults, check.as_deref()),
         Command::Simulate(sim) => simulate::run(&sim),
         Command::Eval {

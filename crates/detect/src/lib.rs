@@ -7,6 +7,7 @@
 //! Must not: print, write files, read the truth, or depend on the simulator or on eval.
 
 pub mod detectors;
+pub use detectors::Columns;
 pub mod settings;
 pub mod sql;
 
@@ -249,7 +250,7 @@ pub async fn scan(
 /// It is an ordinary table, so that the plans reading it run on a cluster as well.
 pub const FINDINGS: &str = "findings";
 
-fn register_findings(ctx: &SessionContext, alerts: &[Alert]) -> Result<(), DataFusionError> {
+pub fn register_findings(ctx: &SessionContext, alerts: &[Alert]) -> Result<(), DataFusionError> {
     use arrow::array::{Float64Array, StringArray};
     use arrow::datatypes::{DataType, Field, Schema};
     use std::sync::Arc;

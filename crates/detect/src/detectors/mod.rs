@@ -24,7 +24,7 @@ pub(crate) fn has(present: &[String], t: &str) -> bool {
 
 /// Typed access to a result column by name, so that detectors read figures without
 /// positional guesses. Integers come back as i64, anything else as text.
-pub(crate) struct Columns<'a> {
+pub struct Columns<'a> {
     batch: &'a RecordBatch,
 }
 
