@@ -27,7 +27,7 @@ crate::settings! {
     /// evidence: 1 − Π(1 − weight).
     Settings {
         /// Weight of talking to SMS or signalling nodes (or the SMPP port).
-        signalling_weight: f64 = 0.5,
+        signalling_weight: f64 = 0.6,
         /// Weight of talking to databases (`assets.role = 'db'`).
         db_weight: f64 = 0.35,
         /// Weight of talking to foreign addresses.
