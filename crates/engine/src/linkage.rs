@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use datafusion::error::DataFusionError;
 use datafusion::prelude::SessionContext;
 use duanka_detect::Columns;
-use duanka_detect::sql::{OTP_PREDICATE, host_ctes};
+use duanka_detect::sql::OTP_PREDICATE;
 use duanka_link::{
     Contact, EntityType as T, GraphBuilder, LinkError, Linked, Provenance, Settings, Via,
 };
@@ -255,12 +255,12 @@ pub async fn link(input: &LinkInput<'_>, settings: &Settings) -> Result<Linked, 
     );
     if has(present, "flows") {
         let has_assets = has(present, "assets");
+        duanka_detect::sql::ensure_flow_tables(ctx, has_assets).await?;
         let b = rows(
             ctx,
             &format!(
-                "WITH {}, fh AS ({flagged_hosts}) SELECT f.src, f.dst, count(*) AS n, min(f.t0) AS t0, max(f.t1) AS t1 \
-                 FROM f WHERE f.src IN (SELECT ip FROM fh) OR f.dst IN (SELECT ip FROM fh) GROUP BY f.src, f.dst ORDER BY f.src, f.dst",
-                host_ctes(has_assets).join(", ")
+                "WITH fh AS ({flagged_hosts}) SELECT src, dst, flows AS n, t0, t1 FROM flow_pairs \
+                 WHERE src IN (SELECT ip FROM fh) OR dst IN (SELECT ip FROM fh) ORDER BY src, dst"
             ),
         )
         .await?;
@@ -279,11 +279,14 @@ pub async fn link(input: &LinkInput<'_>, settings: &Settings) -> Result<Linked, 
             }
         }
         if has_assets {
+            // Only the listed addresses the fed flows touch: declaring the whole
+            // inventory would add thousands of entities that link nothing.
             let b = rows(
                 ctx,
                 &format!(
-                    "WITH {} SELECT h.ip, h.role FROM hosts h WHERE h.listed = 1 ORDER BY h.ip",
-                    host_ctes(true).join(", ")
+                    "WITH fh AS ({flagged_hosts}), near AS (SELECT dst AS ip FROM flow_pairs WHERE src IN (SELECT ip FROM fh) \
+                     UNION SELECT src AS ip FROM flow_pairs WHERE dst IN (SELECT ip FROM fh)) \
+                     SELECT h.ip, h.role FROM flow_hosts h JOIN near ON near.ip = h.ip WHERE h.listed = 1 ORDER BY h.ip"
                 ),
             )
             .await?;

@@ -131,9 +131,8 @@ impl Insider {
         let (src_cte, unknown) = if has(present, "assets") {
             (
                 "srcs AS (SELECT DISTINCT src FROM au WHERE src IS NOT NULL), \
-                 inv AS (SELECT CAST(ip AS VARCHAR) AS cidr FROM assets), \
-                 hit AS (SELECT s.src FROM srcs s JOIN inv i ON i.cidr = s.src \
-                 UNION ALL SELECT s.src FROM srcs s CROSS JOIN (SELECT cidr FROM inv WHERE strpos(cidr, '/') > 0) i WHERE ip_in_cidr(s.src, i.cidr)), \
+                 hit AS (SELECT s.src FROM srcs s JOIN inv i ON i.host = s.src \
+                 UNION ALL SELECT s.src FROM srcs s CROSS JOIN (SELECT cidr FROM inv WHERE host IS NULL) i WHERE ip_in_cidr(s.src, i.cidr)), \
                  unlisted AS (SELECT src FROM srcs EXCEPT SELECT src FROM hit)",
                 true,
             )
@@ -141,6 +140,7 @@ impl Insider {
             ("", false)
         };
         if unknown {
+            ctes.push(crate::sql::INVENTORY.to_string());
             ctes.push(src_cte.to_string());
             ctes.push(
                 "unk AS (SELECT au.who, au.src, count(*) AS actions FROM au JOIN unlisted u ON u.src = au.src GROUP BY au.who, au.src)"
