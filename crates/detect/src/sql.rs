@@ -114,11 +114,12 @@ pub const FLOW_HOSTS: &str = "flow_hosts";
 /// - `flow_pairs(src, dst, flows, secs, t0, t1, bytes, smpp, ssh)`: per (source,
 ///   destination) the flow count, summed duration, first start, last end, bytes, and the
 ///   flows to the SMPP (2775) and SSH (22) ports;
-/// - `flow_hosts(ip, listed, role, network, country, private)`: per address seen, whether
+/// - `flow_hosts(ip, listed, role, network, country, private, net)`: per address seen, whether
 ///   the inventory lists it (an `assets` row names it, or a CIDR row covers it — single
 ///   addresses by equi-join, only real blocks by the containment test), its role and
 ///   network, its `geoip` country upper-case (or PRIVATE / UNKNOWN) and whether it is
-///   private. Without `assets` nothing is listed.
+///   private, and its network (`net`: IPv4 /16, IPv6 first three groups). Without
+///   `assets` nothing is listed.
 ///
 /// They are ordinary in-memory tables, so the plans that read them run anywhere.
 pub async fn ensure_flow_tables(
@@ -137,6 +138,9 @@ pub async fn ensure_flow_tables(
     let mut ctes = vec![format!(
         "ends AS (SELECT src AS ip FROM {FLOW_PAIRS} UNION SELECT dst AS ip FROM {FLOW_PAIRS})"
     )];
+    // The address's network: first two octets of IPv4, first three groups of IPv6.
+    const NET: &str = "CASE WHEN strpos(e_ip, ':') > 0 THEN concat_ws(':', split_part(e_ip, ':', 1), split_part(e_ip, ':', 2), split_part(e_ip, ':', 3)) \
+         ELSE concat_ws('.', split_part(e_ip, '.', 1), split_part(e_ip, '.', 2)) END";
     let hosts = if has_assets {
         ctes.push(INVENTORY.into());
         ctes.push(
@@ -145,12 +149,18 @@ pub async fn ensure_flow_tables(
              WHERE ip_in_cidr(e.ip, i.cidr))"
                 .into(),
         );
-        "SELECT e.ip, CASE WHEN count(h.ip) > 0 THEN 1 ELSE 0 END AS listed, min(h.role) AS role, min(h.network) AS network, \
-         upper(ip_country(e.ip)) AS country, coalesce(ip_is_private(e.ip), false) AS private \
-         FROM ends e LEFT JOIN hit h ON h.ip = e.ip GROUP BY e.ip"
+        format!(
+            "SELECT e.ip, CASE WHEN count(h.ip) > 0 THEN 1 ELSE 0 END AS listed, min(h.role) AS role, min(h.network) AS network, \
+             upper(ip_country(e.ip)) AS country, coalesce(ip_is_private(e.ip), false) AS private, {} AS net \
+             FROM ends e LEFT JOIN hit h ON h.ip = e.ip GROUP BY e.ip",
+            NET.replace("e_ip", "e.ip")
+        )
     } else {
-        "SELECT ip, 0 AS listed, CAST(NULL AS VARCHAR) AS role, CAST(NULL AS VARCHAR) AS network, \
-         upper(ip_country(ip)) AS country, coalesce(ip_is_private(ip), false) AS private FROM ends"
+        format!(
+            "SELECT ip, 0 AS listed, CAST(NULL AS VARCHAR) AS role, CAST(NULL AS VARCHAR) AS network, \
+             upper(ip_country(ip)) AS country, coalesce(ip_is_private(ip), false) AS private, {} AS net FROM ends",
+            NET.replace("e_ip", "ip")
+        )
     };
     materialise(
         ctx,

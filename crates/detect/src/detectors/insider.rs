@@ -26,8 +26,14 @@ pub const ABOUT: &str = "insider (user): privileged accounts reading the number 
 crate::settings! {
     /// Settings of `insider`. Weights are in [0, 1] and combine as independent evidence.
     Settings {
-        /// Objects whose reads and exports count as subscriber data.
-        sensitive_objects: Vec<String> = ["number_pool", "subscriber", "subscribers", "cdr", "sms"]
+        /// Objects whose reads and exports count as subscriber data (matched as parts of
+        /// the object name, any case: `number_pool`, `SubscriberInfo`, ...). Call
+        /// records are left out by default: billing extracts them every night by design.
+        sensitive_objects: Vec<String> = ["number", "pool", "msisdn", "subscriber", "customer", "imsi"]
+            .map(String::from)
+            .to_vec(),
+        /// Actions that read data out (matched as parts of the action name, any case).
+        read_actions: Vec<String> = ["query", "export", "read", "select", "download", "dump", "extract"]
             .map(String::from)
             .to_vec(),
         /// Fewest sensitive records before volume counts at all.
@@ -93,17 +99,22 @@ impl Insider {
         Insider { settings }
     }
 
-    fn sensitive_list(&self) -> String {
-        let items: Vec<String> = self
-            .settings
-            .sensitive_objects
+    /// `column` contains one of `parts` (any case), as SQL.
+    fn any_part(column: &str, parts: &[String]) -> String {
+        let items: Vec<String> = parts
             .iter()
-            .map(|o| format!("'{}'", o.replace('\'', "''")))
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                format!(
+                    "strpos(lower({column}), '{}') > 0",
+                    p.to_lowercase().replace('\'', "''")
+                )
+            })
             .collect();
         if items.is_empty() {
-            "('')".into()
+            "FALSE".into()
         } else {
-            format!("({})", items.join(", "))
+            format!("({})", items.join(" OR "))
         }
     }
 
@@ -117,8 +128,9 @@ impl Insider {
                  CAST(ts AS BIGINT) + {offset} AS lt FROM audit)"
             ),
             format!(
-                "sens AS (SELECT who, n, lt FROM au WHERE action IN ('query', 'export', 'read', 'download') AND object IN {})",
-                self.sensitive_list()
+                "sens AS (SELECT who, n, lt FROM au WHERE object IS NOT NULL AND {} AND {})",
+                Self::any_part("action", &s.read_actions),
+                Self::any_part("object", &s.sensitive_objects)
             ),
             format!(
                 "per AS (SELECT who, sum(n) AS sensitive, sum(CASE WHEN (lt % 86400) < {} THEN n ELSE 0 END) AS night FROM sens GROUP BY who)",

@@ -2,8 +2,8 @@
 //! inventory does not know — the seed story's server, set up by the network manager
 //! himself, that took the verification SMS of millions of numbers.
 //!
-//! Candidates are internal addresses (private ranges; a listed host is by definition
-//! known) seen in `flows` and absent from `assets`. An unknown host alone is a lead; what
+//! Candidates are internal addresses (private ranges, or the networks — IPv4 /16 — the
+//! inventory has hosts in) seen in `flows` and absent from `assets`. An unknown host alone is a lead; what
 //! it talks to makes it a finding: SMS and signalling nodes (an inventoried SMSC, SMS
 //! gateway, HLR/STP, or the SMPP port 2775), databases (the number pool), foreign
 //! addresses (per `geoip`), and how long it stays active. Cross-check: a candidate that
@@ -71,7 +71,10 @@ impl RogueHost {
         let home = self.settings.home_country.replace('\'', "").to_uppercase();
         let foreign = format!("h.country NOT IN ('{home}', 'PRIVATE', 'UNKNOWN')");
         let mut ctes = vec![
-            "cand AS (SELECT ip FROM flow_hosts WHERE listed = 0 AND private)".to_string(),
+            // Internal: private, or in a network the inventory has hosts in.
+            "cand AS (SELECT ip FROM flow_hosts WHERE listed = 0 AND (private OR net IN \
+             (SELECT net FROM flow_hosts WHERE listed = 1)))"
+                .to_string(),
             format!(
                 "o AS (SELECT c.ip, sum(p.flows) AS flows_out, sum(p.bytes) AS bytes_out, min(p.t0) AS t0, max(p.t1) AS t1, \
                  sum(CASE WHEN h.role IN {roles} THEN p.flows ELSE p.smpp END) AS signalling, \
