@@ -114,12 +114,13 @@ pub const FLOW_HOSTS: &str = "flow_hosts";
 /// - `flow_pairs(src, dst, flows, secs, t0, t1, bytes, smpp, ssh)`: per (source,
 ///   destination) the flow count, summed duration, first start, last end, bytes, and the
 ///   flows to the SMPP (2775) and SSH (22) ports;
-/// - `flow_hosts(ip, listed, role, network, country, private, net)`: per address seen, whether
+/// - `flow_hosts(ip, listed, role, network, country, private, net, own_net)`: per address seen, whether
 ///   the inventory lists it (an `assets` row names it, or a CIDR row covers it — single
 ///   addresses by equi-join, only real blocks by the containment test), its role and
 ///   network, its `geoip` country upper-case (or PRIVATE / UNKNOWN) and whether it is
-///   private, and its network (`net`: IPv4 /16, IPv6 first three groups). Without
-///   `assets` nothing is listed.
+///   private, its network (`net`: IPv4 /16, IPv6 first three groups) and whether the
+///   inventory has addresses in that network (`own_net`). Without `assets` nothing is
+///   listed.
 ///
 /// They are ordinary in-memory tables, so the plans that read them run anywhere.
 pub async fn ensure_flow_tables(
@@ -149,16 +150,22 @@ pub async fn ensure_flow_tables(
              WHERE ip_in_cidr(e.ip, i.cidr))"
                 .into(),
         );
+        ctes.push(format!(
+            "nets AS (SELECT DISTINCT {} AS net FROM inv)",
+            NET.replace("e_ip", "split_part(cidr, '/', 1)")
+        ));
         format!(
-            "SELECT e.ip, CASE WHEN count(h.ip) > 0 THEN 1 ELSE 0 END AS listed, min(h.role) AS role, min(h.network) AS network, \
+            "SELECT x.*, n.net IS NOT NULL AS own_net FROM (\
+             SELECT e.ip, CASE WHEN count(h.ip) > 0 THEN 1 ELSE 0 END AS listed, min(h.role) AS role, min(h.network) AS network, \
              upper(ip_country(e.ip)) AS country, coalesce(ip_is_private(e.ip), false) AS private, {} AS net \
-             FROM ends e LEFT JOIN hit h ON h.ip = e.ip GROUP BY e.ip",
+             FROM ends e LEFT JOIN hit h ON h.ip = e.ip GROUP BY e.ip) x LEFT JOIN nets n ON n.net = x.net",
             NET.replace("e_ip", "e.ip")
         )
     } else {
         format!(
             "SELECT ip, 0 AS listed, CAST(NULL AS VARCHAR) AS role, CAST(NULL AS VARCHAR) AS network, \
-             upper(ip_country(ip)) AS country, coalesce(ip_is_private(ip), false) AS private, {} AS net FROM ends",
+             upper(ip_country(ip)) AS country, coalesce(ip_is_private(ip), false) AS private, {} AS net, \
+             false AS own_net FROM ends",
             NET.replace("e_ip", "ip")
         )
     };

@@ -304,11 +304,28 @@ fn the_listed_test_lab_is_not_a_rogue_host_but_the_same_traffic_unlisted_is() {
 fn an_unlisted_host_in_a_public_network_of_the_operator_is_a_candidate_too() {
     let mut n = Net::new("public");
     for h in 0..24 {
-        n.flow(h * 3600 + 60, h * 3600 + 1560, "58.60.7.7", "10.9.1.5", 2775, 900_000);
+        n.flow(
+            h * 3600 + 60,
+            h * 3600 + 1560,
+            "58.60.7.7",
+            "10.9.1.5",
+            2775,
+            900_000,
+        );
         // An outside address talking to the same SMSC is not the operator's host.
-        n.flow(h * 3600 + 90, h * 3600 + 1590, "100.20.7.7", "10.9.1.5", 2775, 900_000);
+        n.flow(
+            h * 3600 + 90,
+            h * 3600 + 1590,
+            "100.20.7.7",
+            "10.9.1.5",
+            2775,
+            900_000,
+        );
     }
     let alerts = n.run();
-    assert!(score(&alerts, "rogue_host", "58.60.7.7") >= 0.5, "{alerts:#?}");
+    assert!(
+        score(&alerts, "rogue_host", "58.60.7.7") >= 0.5,
+        "{alerts:#?}"
+    );
     assert_eq!(score(&alerts, "rogue_host", "100.20.7.7"), 0.0);
 }

@@ -72,9 +72,7 @@ impl RogueHost {
         let foreign = format!("h.country NOT IN ('{home}', 'PRIVATE', 'UNKNOWN')");
         let mut ctes = vec![
             // Internal: private, or in a network the inventory has hosts in.
-            "cand AS (SELECT ip FROM flow_hosts WHERE listed = 0 AND (private OR net IN \
-             (SELECT net FROM flow_hosts WHERE listed = 1)))"
-                .to_string(),
+            "cand AS (SELECT ip FROM flow_hosts WHERE listed = 0 AND (private OR own_net))".to_string(),
             format!(
                 "o AS (SELECT c.ip, sum(p.flows) AS flows_out, sum(p.bytes) AS bytes_out, min(p.t0) AS t0, max(p.t1) AS t1, \
                  sum(CASE WHEN h.role IN {roles} THEN p.flows ELSE p.smpp END) AS signalling, \
