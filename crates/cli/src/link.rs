@@ -235,7 +235,14 @@ pub(crate) fn trace(case_id: &str, data: &Path, format: ReportFormat) -> Result<
         )));
     };
     let empty = Vec::new();
-    let chain = c.get("chain").and_then(Value::as_array).unwrap_or(&empty);
+    // The case's own chain when the cluster kept one, else the cluster's.
+    let own = c.get("case_chains").and_then(|m| m.get(case_id));
+    let chain = own
+        .and_then(|o| o.get("chain"))
+        .or_else(|| c.get("chain"))
+        .and_then(Value::as_array)
+        .unwrap_or(&empty);
+    let stop = own.map_or_else(|| c.get("stop"), |o| o.get("stop"));
     let alerts = c.get("alerts").and_then(Value::as_array).unwrap_or(&empty);
     if format == ReportFormat::Json {
         let out = serde_json::json!({
@@ -244,7 +251,7 @@ pub(crate) fn trace(case_id: &str, data: &Path, format: ReportFormat) -> Result<
             "cases": c.get("case_ids").and_then(Value::as_array).map_or(0, Vec::len),
             "total_loss": c.get("total_loss"),
             "chain": chain,
-            "stop": c.get("stop"),
+            "stop": stop,
         });
         println!(
             "{}",
@@ -294,7 +301,12 @@ pub(crate) fn trace(case_id: &str, data: &Path, format: ReportFormat) -> Result<
             println!("  ← {:<24} {ty} {id}{mark}", s(hop.get("via")));
         }
     }
-    match c.get("stop").and_then(Value::as_str) {
+    if own.is_none() {
+        println!(
+            "(the cluster's chain, from its best case: no per-case chain kept for so large a cluster)"
+        );
+    }
+    match stop.and_then(Value::as_str) {
         Some(why) => println!("the chain stops: {why}"),
         None => println!("the chain reaches an operator user: the supplier."),
     }
