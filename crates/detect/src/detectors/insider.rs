@@ -202,19 +202,13 @@ impl Insider {
 
     fn score(&self, sig: &Signals) -> f64 {
         let s = &self.settings;
-        let mut keep = 1.0;
-        for (on, w) in [
+        super::noisy_or(&[
             (sig.bulk, s.bulk_weight),
             (sig.spike, s.spike_weight),
             (sig.night, s.night_weight),
             (sig.unknown_host, s.unknown_host_weight),
             (sig.created_rogue, s.created_rogue_weight),
-        ] {
-            if on {
-                keep *= 1.0 - w.clamp(0.0, 1.0);
-            }
-        }
-        (1.0 - keep).clamp(0.0, 1.0)
+        ])
     }
 }
 

@@ -22,6 +22,17 @@ use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use arrow::datatypes::{DataType, Float64Type, Int64Type};
 use datafusion::error::DataFusionError;
 
+/// Signals combined as independent evidence: `1 − Π(1 − wᵢ)` over the signals that
+/// hold, each weight clamped to [0, 1]. One weak signal stays weak; several add up.
+pub(crate) fn noisy_or(signals: &[(bool, f64)]) -> f64 {
+    let keep: f64 = signals
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, w)| 1.0 - w.clamp(0.0, 1.0))
+        .product();
+    (1.0 - keep).clamp(0.0, 1.0)
+}
+
 /// Whether the dataset holds table `t`.
 pub(crate) fn has(present: &[String], t: &str) -> bool {
     present.iter().any(|p| p == t)

@@ -114,18 +114,13 @@ impl RogueHost {
 
     fn score(&self, a: &Activity) -> f64 {
         let s = &self.settings;
-        let mut keep = 1.0 - s.unknown_weight.clamp(0.0, 1.0);
-        for (on, w) in [
+        let mut score = super::noisy_or(&[
+            (true, s.unknown_weight),
             (a.signalling > 0, s.signalling_weight),
             (a.db > 0, s.db_weight),
             (a.foreign > 0, s.foreign_weight),
             (a.span_hours >= s.long_hours, s.long_weight),
-        ] {
-            if on {
-                keep *= 1.0 - w.clamp(0.0, 1.0);
-            }
-        }
-        let mut score = 1.0 - keep;
+        ]);
         if a.otp_delivered > 0 {
             score = score.max(s.delivery_score);
         }
