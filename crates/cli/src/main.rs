@@ -79,9 +79,19 @@ fn main() -> ExitCode {
         Command::Sql {
             dataset,
             query,
+            file,
+            builtin,
+            show,
             read,
             format,
-        } => sql::run(&dataset, &query, &read, format),
+        } => sql::statement(query, file.as_deref(), builtin).and_then(|q| {
+            if show {
+                println!("{q}");
+                Ok(())
+            } else {
+                sql::run(&dataset, &q, &read, format)
+            }
+        }),
         Command::Scan(a) => scan::run(&a.dataset, &a.out, &a.read),
         Command::Simulate(sim) => simulate::run(&sim),
         Command::Eval {
