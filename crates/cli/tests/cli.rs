@@ -133,7 +133,13 @@ fn convert_round_trips_through_parquet() {
 
 #[test]
 fn builtin_queries_are_the_detectors_and_answer_alike_from_the_cache() {
-    let shown = duanka(&["sql", "examples/tiny", "--builtin", "otp-per-number", "--show"]);
+    let shown = duanka(&[
+        "sql",
+        "examples/tiny",
+        "--builtin",
+        "otp-per-number",
+        "--show",
+    ]);
     assert!(shown.status.success(), "{}", stderr(&shown));
     assert_eq!(
         stdout(&shown).trim_end(),
