@@ -49,12 +49,22 @@ pub enum Command {
     /// Run ad-hoc SQL over the dataset's tables (DataFusion SQL plus duanka's functions:
     /// msisdn_block, imei_luhn_ok, ip_country, segment_province, ...).
     #[command(
-        after_help = "Examples:\n  duanka sql examples/tiny \"SELECT msisdn, count(*) AS n FROM sms GROUP BY msisdn ORDER BY n DESC LIMIT 5\"\n  duanka sql examples/tiny \"SELECT imei, imei_luhn_ok(imei) FROM attach\" --format csv\n  duanka sql data/ --reference ref/ \"SELECT dst_ip, ip_country(dst_ip) FROM flows\" --format json"
+        after_help = "Examples:\n  duanka sql examples/tiny \"SELECT msisdn, count(*) AS n FROM sms GROUP BY msisdn ORDER BY n DESC LIMIT 5\"\n  duanka sql examples/tiny \"SELECT imei, imei_luhn_ok(imei) FROM attach\" --format csv\n  duanka sql data/ --reference ref/ \"SELECT dst_ip, ip_country(dst_ip) FROM flows\" --format json\n  duanka sql data/ --file query.sql\n  duanka sql data/ --builtin otp-per-number --format csv\n  duanka sql data/ --builtin otp-per-number --show"
     )]
     Sql {
         dataset: PathBuf,
         /// The SQL statement.
-        query: String,
+        #[arg(required_unless_present_any = ["file", "builtin"], conflicts_with_all = ["file", "builtin"])]
+        query: Option<String>,
+        /// Read the SQL statement from this file instead.
+        #[arg(long, value_name = "FILE", conflicts_with = "builtin")]
+        file: Option<PathBuf>,
+        /// Run one of the queries the detectors themselves run, as they run it.
+        #[arg(long, value_enum)]
+        builtin: Option<Builtin>,
+        /// Print the statement instead of running it.
+        #[arg(long)]
+        show: bool,
         #[command(flatten)]
         read: ReadArgs,
         /// Output format.
@@ -218,6 +228,14 @@ fn share(s: &str) -> Result<f64, String> {
 pub enum ReportFormat {
     Table,
     Json,
+}
+
+/// Queries shared with the detectors (`duanka sql --builtin`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Builtin {
+    /// Per number that received an OTP: its SMS, its OTPs and its distinct OTP services
+    /// (the aggregation at the heart of the otp_sink detector).
+    OtpPerNumber,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -80,9 +80,19 @@ fn main() -> ExitCode {
         Command::Sql {
             dataset,
             query,
+            file,
+            builtin,
+            show,
             read,
             format,
-        } => sql::run(&dataset, &query, &read, format),
+        } => sql::statement(query, file.as_deref(), builtin).and_then(|q| {
+            if show {
+                println!("{q}");
+                Ok(())
+            } else {
+                sql::run(&dataset, &q, &read, format)
+            }
+        }),
         Command::Scan(a) => scan::run(&a),
         Command::Link(a) => link::run(&a),
         Command::Trace {

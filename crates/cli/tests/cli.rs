@@ -132,6 +132,55 @@ fn convert_round_trips_through_parquet() {
 }
 
 #[test]
+fn builtin_queries_are_the_detectors_and_answer_alike_from_the_cache() {
+    let shown = duanka(&[
+        "sql",
+        "examples/tiny",
+        "--builtin",
+        "otp-per-number",
+        "--show",
+    ]);
+    assert!(shown.status.success(), "{}", stderr(&shown));
+    assert_eq!(
+        stdout(&shown).trim_end(),
+        duanka_detect::sql::otp_per_number()
+    );
+    let out = temp("builtin");
+    let o = duanka(&["convert", "examples/tiny", "--to", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let from_source = duanka(&[
+        "sql",
+        "examples/tiny",
+        "--builtin",
+        "otp-per-number",
+        "--format",
+        "csv",
+    ]);
+    assert!(from_source.status.success(), "{}", stderr(&from_source));
+    assert!(stdout(&from_source).starts_with("msisdn,sms,otp_sms,services\n"));
+    assert!(stdout(&from_source).lines().count() > 1);
+    let file = out.join("q.sql");
+    std::fs::write(&file, duanka_detect::sql::otp_per_number()).unwrap();
+    for threads in ["1", "2"] {
+        let from_cache = duanka(&[
+            "sql",
+            out.to_str().unwrap(),
+            "--file",
+            file.to_str().unwrap(),
+            "--format",
+            "csv",
+            "--threads",
+            threads,
+        ]);
+        assert!(from_cache.status.success(), "{}", stderr(&from_cache));
+        assert_eq!(stdout(&from_cache), stdout(&from_source));
+    }
+    let none = duanka(&["sql", "examples/tiny"]);
+    assert_eq!(none.status.code(), Some(2));
+    std::fs::remove_dir_all(out).unwrap();
+}
+
+#[test]
 fn sql_reads_only_the_tables_it_names() {
     let d = temp("only");
     write(

@@ -11,16 +11,21 @@ pub const OTP_PREDICATE: &str =
     "(category = 'otp' OR (category IS NULL AND content IS NOT NULL AND sms_is_otp(content)))";
 
 /// The common table expressions of the per-number OTP aggregation: `otp` (the OTP rows
-/// received), `recv` (per number: OTPs, first and last), `svc` (per number: distinct
-/// OTP senders, counted on the integer `peer_key` in a DISTINCT step of its own — see
-/// ARCHITECTURE.md on why never `count(DISTINCT <string>)` per group).
-pub fn otp_ctes() -> [String; 3] {
+/// received), `pairs` (per number and sender: OTPs, first and last — the DISTINCT step of
+/// its own, on the integer `peer_key`; see ARCHITECTURE.md on why never
+/// `count(DISTINCT <string>)` per group), `recv` (per number: OTPs, distinct OTP senders,
+/// first and last) and `svc` (per number: distinct OTP senders).
+///
+/// `recv` carries the services itself so that one pass over the OTP rows answers both
+/// counts: on `sms` sorted by number (the Parquet cache), both steps stream.
+pub fn otp_ctes() -> [String; 4] {
     [
         format!(
             "otp AS (SELECT msisdn, peer_key, ts FROM sms WHERE direction = 'MT' AND {OTP_PREDICATE})"
         ),
-        "recv AS (SELECT msisdn, count(*) AS otp_sms, min(ts) AS first_seen, max(ts) AS last_seen FROM otp GROUP BY msisdn)".into(),
-        "svc AS (SELECT msisdn, count(*) AS services FROM (SELECT DISTINCT msisdn, peer_key FROM otp) GROUP BY msisdn)".into(),
+        "pairs AS (SELECT msisdn, peer_key, count(*) AS n, min(ts) AS first_seen, max(ts) AS last_seen FROM otp GROUP BY msisdn, peer_key)".into(),
+        "recv AS (SELECT msisdn, sum(n) AS otp_sms, count(*) AS services, min(first_seen) AS first_seen, max(last_seen) AS last_seen FROM pairs GROUP BY msisdn)".into(),
+        "svc AS (SELECT msisdn, services FROM recv)".into(),
     ]
 }
 
@@ -29,7 +34,7 @@ pub fn otp_ctes() -> [String; 3] {
 pub fn otp_per_number() -> String {
     format!(
         "WITH {}, allsms AS (SELECT msisdn, count(*) AS sms FROM sms GROUP BY msisdn) \
-         SELECT r.msisdn, a.sms, r.otp_sms, s.services FROM recv r JOIN svc s ON s.msisdn = r.msisdn \
+         SELECT r.msisdn, a.sms, r.otp_sms, r.services FROM recv r \
          JOIN allsms a ON a.msisdn = r.msisdn ORDER BY r.msisdn",
         otp_ctes().join(", ")
     )
