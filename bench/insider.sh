@@ -10,11 +10,10 @@ flows="${1:-50000000}"
 audit="${2:-5000000}"
 work="${BENCH_DIR:-bench/out}/insider-$flows-$audit"
 target="${CARGO_TARGET_DIR:-target}"
-cargo build --release -p duanka-sim --example netlog -q
-if [ -z "${DUANKA:-}" ]; then
-  cargo build --release -p duanka-cli -q
-  DUANKA="$target/release/duanka"
-fi
+# One invocation for both, so that features unify as in the binary's own build (a build
+# of duanka-sim alone would compile DataFusion a second time with other features).
+cargo build --release -p duanka-cli -p duanka-sim --bin duanka --example netlog -q
+DUANKA="${DUANKA:-$target/release/duanka}"
 if [ ! -f "$work/flows.csv" ]; then
   mkdir -p "$work"
   /usr/bin/time -f "generated in %e s" "$target/release/examples/netlog" "$flows" "$audit" "$work"

@@ -116,8 +116,8 @@ pub const FLOW_HOSTS: &str = "flow_hosts";
 /// Registers two summaries of `flows`, computed once per session and shared by every
 /// detector and by linkage (flow records are the largest table; each plan re-reading
 /// them cost a pass per reference):
-/// - `flow_pairs(src, dst, flows, secs, t0, t1, bytes, smpp, ssh)`: per (source,
-///   destination) the flow count, summed duration, first start, last end, bytes, and the
+/// - `flow_pairs(src, dst, flows, secs, longest, t0, t1, bytes, smpp, ssh)`: per (source,
+///   destination) the flow count, summed and longest duration, first start, last end, bytes, and the
 ///   flows to the SMPP (2775) and SSH (22) ports;
 /// - `flow_hosts(ip, listed, role, network, country, private, net, own_net)`: per address seen, whether
 ///   the inventory lists it (an `assets` row names it, or a CIDR row covers it — single
@@ -136,7 +136,8 @@ pub async fn ensure_flow_tables(
         return Ok(());
     }
     let pairs = "SELECT CAST(src_ip AS VARCHAR) AS src, CAST(dst_ip AS VARCHAR) AS dst, count(*) AS flows, \
-         sum(CAST(ts_end AS BIGINT) - CAST(ts_start AS BIGINT)) AS secs, CAST(min(ts_start) AS BIGINT) AS t0, \
+         sum(CAST(ts_end AS BIGINT) - CAST(ts_start AS BIGINT)) AS secs, \
+         max(CAST(ts_end AS BIGINT) - CAST(ts_start AS BIGINT)) AS longest, CAST(min(ts_start) AS BIGINT) AS t0, \
          CAST(max(ts_end) AS BIGINT) AS t1, sum(bytes) AS bytes, \
          sum(CASE WHEN dst_port = 2775 THEN 1 ELSE 0 END) AS smpp, sum(CASE WHEN dst_port = 22 THEN 1 ELSE 0 END) AS ssh \
          FROM flows GROUP BY src_ip, dst_ip";

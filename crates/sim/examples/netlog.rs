@@ -169,7 +169,8 @@ fn main() -> std::io::Result<()> {
         )?;
     }
     for d in 0..DAYS {
-        let t = START + d * 86_400 - 8 * 3600 + 2 * 3600;
+        // 02:00 local: START is local midnight.
+        let t = START + d * 86_400 + 2 * 3600;
         writeln!(w, "{t},zhou.bin,login,oss,0,{rogue}")?;
         writeln!(w, "{},zhou.bin,export,number_pool,1300000,{rogue}", t + 600)?;
         writeln!(w, "{},zhou.bin,query,number_pool,20000,{rogue}", t + 900)?;

@@ -1,8 +1,9 @@
 //! `jump_host` (ip): external addresses that internal hosts keep a tunnel or a beacon to —
 //! the seed story's rented foreign server through which the rogue host was reached.
 //!
-//! Per pair (source, external destination) in `flows`: how long the connections stay up
-//! (summed flow time, full at `long_hours`), how regular they are (start-to-start gaps
+//! Per pair (source, external destination) in `flows`: how long one connection stays up
+//! (the longest flow, full at `long_hours`; summed time is evidence only, since many short
+//! connections add up without being a tunnel), how regular they are (start-to-start gaps
 //! with a coefficient of variation under `beacon_cv` over at least `beacon_flows` flows),
 //! and how steady their bytes are (evidence). The tunnel signal is weighted by where the
 //! address is (`geoip`: foreign full, unknown partly, home country little — domestic
@@ -28,7 +29,8 @@ pub const ABOUT: &str = "jump_host (ip): external addresses internal hosts hold 
 crate::settings! {
     /// Settings of `jump_host`.
     Settings {
-        /// Hours of summed connection time at which the tunnel signal is full.
+        /// Hours of the longest single connection at which the tunnel signal is full (summed
+        /// time would make any busy pair a tunnel).
         long_hours: f64 = 6.0,
         /// Fewest flows of a pair before its regularity counts as a beacon.
         beacon_flows: i64 = 6,
@@ -61,7 +63,11 @@ struct Pair {
     src: String,
     dst: String,
     flows: i64,
+    /// The longest single connection, hours: a tunnel is held, not redialled.
     hours: f64,
+    /// All connections together, hours (evidence: many short ones add up without being
+    /// a tunnel).
+    total_hours: f64,
     gap_cv: Option<f64>,
     bytes: i64,
     bytes_cv: Option<f64>,
@@ -199,7 +205,8 @@ impl Detector for JumpHost {
                         src,
                         dst,
                         flows: c.int("flows", row)?.unwrap_or(0),
-                        hours: c.int("secs", row)?.unwrap_or(0).max(0) as f64 / 3600.0,
+                        hours: c.int("longest", row)?.unwrap_or(0).max(0) as f64 / 3600.0,
+                        total_hours: c.int("secs", row)?.unwrap_or(0).max(0) as f64 / 3600.0,
                         gap_cv: cv(c.float("gap_mean", row)?, c.float("gap_sd", row)?),
                         bytes: c.int("bytes", row)?.unwrap_or(0),
                         bytes_cv: cv(c.float("bytes_mean", row)?, c.float("bytes_sd", row)?),
@@ -282,7 +289,8 @@ impl JumpHost {
             ("source", Figure::Text(p.src.clone())),
             ("country", Figure::Text(p.country.clone())),
             ("flows", Figure::Int(p.flows)),
-            ("hours", Figure::Float(p.hours)),
+            ("longest_hours", Figure::Float(p.hours)),
+            ("total_hours", Figure::Float(p.total_hours)),
             ("bytes", Figure::Int(p.bytes)),
         ];
         if let Some(cv) = p.gap_cv {
