@@ -7,34 +7,12 @@
 
 use std::path::{Path, PathBuf};
 
-use duanka_detect::{Config, Outcome, ScanOutput, registry, scan};
-use duanka_ingest::{ReadOptions, read_dataset};
+mod common;
+
+use duanka_detect::{Config, Outcome, ScanOutput, registry};
 
 fn run(dir: &Path, threads: usize, drop_table: Option<&str>) -> ScanOutput {
-    let ds = read_dataset(
-        dir,
-        &ReadOptions {
-            threads,
-            ..ReadOptions::default()
-        },
-    )
-    .unwrap();
-    let present: Vec<String> = ds
-        .tables
-        .iter()
-        .map(|t| t.name().to_string())
-        .filter(|t| Some(t.as_str()) != drop_table)
-        .collect();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let ctx = duanka_query::session_for(&ds, threads).unwrap();
-        scan(&ctx, &present, &registry(&Config::default()), &|_, _| {})
-            .await
-            .unwrap()
-    })
+    common::scan_dir(dir, threads, drop_table)
 }
 
 fn tiny() -> PathBuf {

@@ -6,10 +6,8 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failure is the test failing
 
-use std::path::PathBuf;
+mod common;
 
-use duanka_detect::{Config, registry, scan};
-use duanka_ingest::{ReadOptions, read_dataset};
 use duanka_model::{Alert, Severity, luhn_check_digit};
 
 /// A valid 15-digit IMEI from a TAC and a serial.
@@ -142,36 +140,18 @@ impl World {
     }
 
     fn run(&self) -> Vec<Alert> {
-        let dir = std::env::temp_dir().join(format!(
-            "duanka-hardneg-{}-{}",
+        common::scan_files(
             self.name,
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        for (file, text) in [
-            ("subscribers.csv", &self.subscribers),
-            ("sms.csv", &self.sms),
-            ("calls.csv", &self.calls),
-            ("attach.csv", &self.attach),
-            ("registrations.csv", &self.registrations),
-        ] {
-            std::fs::write(dir.join(file), text).unwrap();
-        }
-        let ds = read_dataset(&dir, &ReadOptions::default()).unwrap();
-        let present: Vec<String> = ds.tables.iter().map(|t| t.name().to_string()).collect();
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let out = rt.block_on(async {
-            let ctx = duanka_query::session_for(&ds, 2).unwrap();
-            scan(&ctx, &present, &registry(&Config::default()), &|_, _| {})
-                .await
-                .unwrap()
-        });
-        let _ = std::fs::remove_dir_all(PathBuf::from(&dir));
-        out.alerts
+            &[
+                ("subscribers.csv", &self.subscribers),
+                ("sms.csv", &self.sms),
+                ("calls.csv", &self.calls),
+                ("attach.csv", &self.attach),
+                ("registrations.csv", &self.registrations),
+            ],
+            2,
+        )
+        .alerts
     }
 }
 

@@ -5,8 +5,8 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failure is the test failing
 
-use duanka_detect::{Config, registry, scan};
-use duanka_ingest::{ReadOptions, read_dataset};
+mod common;
+
 use duanka_model::{Alert, Figure};
 
 const ASSETS: &str = "ip,hostname,owner,role,network
@@ -98,35 +98,17 @@ impl Net {
     }
 
     fn run(&self) -> Vec<Alert> {
-        let dir = std::env::temp_dir().join(format!(
-            "duanka-insider-{}-{}",
+        common::scan_files(
             self.name,
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        for (file, text) in [
-            ("assets.csv", ASSETS),
-            ("geoip.csv", GEOIP),
-            ("flows.csv", &self.flows),
-            ("audit.csv", &self.audit),
-        ] {
-            std::fs::write(dir.join(file), text).unwrap();
-        }
-        let ds = read_dataset(&dir, &ReadOptions::default()).unwrap();
-        let present: Vec<String> = ds.tables.iter().map(|t| t.name().to_string()).collect();
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let out = rt.block_on(async {
-            let ctx = duanka_query::session_for(&ds, 2).unwrap();
-            scan(&ctx, &present, &registry(&Config::default()), &|_, _| {})
-                .await
-                .unwrap()
-        });
-        let _ = std::fs::remove_dir_all(&dir);
-        out.alerts
+            &[
+                ("assets.csv", ASSETS),
+                ("geoip.csv", GEOIP),
+                ("flows.csv", &self.flows),
+                ("audit.csv", &self.audit),
+            ],
+            2,
+        )
+        .alerts
     }
 }
 

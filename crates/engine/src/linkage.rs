@@ -116,21 +116,17 @@ pub async fn link(input: &LinkInput<'_>, settings: &Settings) -> Result<Linked, 
                 };
                 let case = g.case(&id, c.int("loss", r)?)?;
                 let p = prov(Some(1), c.int("t", r)?, None);
-                if let Some(a) = c.text("fraud_account", r)? {
-                    let n = g.entity(T::Account, &a)?;
-                    g.link(case, n, Via::CaseFraudAccount, p)?;
-                }
-                if let Some(m) = c.int("fraud_msisdn", r)? {
-                    let n = g.entity(T::Msisdn, &m.to_string())?;
-                    g.link(case, n, Via::CaseFraudMsisdn, p)?;
-                }
-                if let Some(a) = c.text("payee", r)? {
-                    let n = g.entity(T::Account, &a)?;
-                    g.link(case, n, Via::CasePayee, p)?;
-                }
-                if let Some(m) = c.int("victim_msisdn", r)? {
-                    let n = g.entity(T::Msisdn, &m.to_string())?;
-                    g.link(case, n, Via::CaseVictim, p)?;
+                for (col, t, via) in [
+                    ("fraud_account", T::Account, Via::CaseFraudAccount),
+                    ("fraud_msisdn", T::Msisdn, Via::CaseFraudMsisdn),
+                    ("payee", T::Account, Via::CasePayee),
+                    ("victim_msisdn", T::Msisdn, Via::CaseVictim),
+                ] {
+                    // Numbers come back as their canonical digits.
+                    if let Some(v) = c.text(col, r)? {
+                        let n = g.entity(t, &v)?;
+                        g.link(case, n, via, p)?;
+                    }
                 }
             }
         }
