@@ -78,6 +78,11 @@ pub fn is_otp(content: &str) -> bool {
 /// The code of an OTP message (`None` when the text is not one): of the candidate codes,
 /// the one nearest a verification keyword.
 pub fn otp_code(content: &str) -> Option<&str> {
+    // Every code holds at least three digits: most texts (personal, many notices) fail
+    // this byte count before any keyword search or allocation.
+    if content.bytes().filter(u8::is_ascii_digit).take(3).count() < 3 {
+        return None;
+    }
     // ASCII lower-casing keeps every byte offset, so positions compare directly.
     let lower = content.to_ascii_lowercase();
     let keywords: Vec<usize> = OTP_WORDS.iter().filter_map(|w| lower.find(w)).collect();
