@@ -19,14 +19,46 @@ pub const OTP_PREDICATE: &str =
 /// `recv` carries the services itself so that one pass over the OTP rows answers both
 /// counts: on `sms` sorted by number (the Parquet cache), both steps stream.
 pub fn otp_ctes() -> [String; 4] {
+    otp_ctes_from(&format!(
+        "SELECT msisdn, peer_key, ts FROM sms WHERE direction = 'MT' AND {OTP_PREDICATE}"
+    ))
+}
+
+/// The same aggregation over the session's OTP table (see [`ensure_otp_table`]), as the
+/// detectors run it: the classifier then runs once per scan, not once per detector.
+pub fn otp_ctes_cached() -> [String; 4] {
+    otp_ctes_from(&format!("SELECT msisdn, peer_key, ts FROM {OTP_TABLE}"))
+}
+
+fn otp_ctes_from(rows: &str) -> [String; 4] {
     [
-        format!(
-            "otp AS (SELECT msisdn, peer_key, ts FROM sms WHERE direction = 'MT' AND {OTP_PREDICATE})"
-        ),
+        format!("otp AS ({rows})"),
         "pairs AS (SELECT msisdn, peer_key, count(*) AS n, min(ts) AS first_seen, max(ts) AS last_seen FROM otp GROUP BY msisdn, peer_key)".into(),
         "recv AS (SELECT msisdn, sum(n) AS otp_sms, count(*) AS services, min(first_seen) AS first_seen, max(last_seen) AS last_seen FROM pairs GROUP BY msisdn)".into(),
         "svc AS (SELECT msisdn, services FROM recv)".into(),
     ]
+}
+
+/// Name of the session's table of received OTPs (see [`ensure_otp_table`]).
+pub const OTP_TABLE: &str = "otp_sms";
+
+/// Registers `otp_sms(msisdn, peer_key, ts, node)`: every SMS to a subscriber that is an
+/// OTP ([`OTP_PREDICATE`]), with its delivery node as text (NULL when not given),
+/// computed once per session. Classifying content costs about a microsecond a message;
+/// the detectors and linkage that need OTPs read this table instead of classifying again.
+pub async fn ensure_otp_table(ctx: &SessionContext) -> Result<(), DataFusionError> {
+    if ctx.table_exist(OTP_TABLE)? {
+        return Ok(());
+    }
+    materialise(
+        ctx,
+        OTP_TABLE,
+        &format!(
+            "SELECT msisdn, peer_key, ts, CAST(delivery_node AS VARCHAR) AS node FROM sms \
+             WHERE direction = 'MT' AND {OTP_PREDICATE}"
+        ),
+    )
+    .await
 }
 
 /// The per-number OTP aggregation on its own: per msisdn that received any OTP, its SMS

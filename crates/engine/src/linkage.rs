@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use datafusion::error::DataFusionError;
 use datafusion::prelude::SessionContext;
 use duanka_detect::Columns;
-use duanka_detect::sql::OTP_PREDICATE;
+use duanka_detect::sql::OTP_TABLE;
 use duanka_link::{
     Contact, EntityType as T, GraphBuilder, LinkError, Linked, Provenance, Settings, Via,
 };
@@ -170,14 +170,14 @@ pub async fn link(input: &LinkInput<'_>, settings: &Settings) -> Result<Linked, 
     }
 
     if has(present, "sms") {
+        duanka_detect::sql::ensure_otp_table(ctx).await?;
         let b = rows(
             ctx,
             &format!(
-                "WITH {side} SELECT s.msisdn, CAST(s.delivery_node AS VARCHAR) AS node, count(*) AS n, \
-                 CAST(min(s.ts) AS BIGINT) AS t0, CAST(max(s.ts) AS BIGINT) AS t1 FROM sms s \
-                 WHERE s.direction = 'MT' AND s.delivery_node IS NOT NULL AND {OTP_PREDICATE} \
-                 AND s.msisdn IN (SELECT msisdn FROM side) GROUP BY s.msisdn, CAST(s.delivery_node AS VARCHAR) \
-                 ORDER BY s.msisdn, node"
+                "WITH {side} SELECT s.msisdn, s.node, count(*) AS n, \
+                 CAST(min(s.ts) AS BIGINT) AS t0, CAST(max(s.ts) AS BIGINT) AS t1 FROM {OTP_TABLE} s \
+                 WHERE s.node IS NOT NULL AND s.msisdn IN (SELECT msisdn FROM side) GROUP BY s.msisdn, s.node \
+                 ORDER BY s.msisdn, s.node"
             ),
         )
         .await?;

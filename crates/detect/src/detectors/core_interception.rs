@@ -41,10 +41,8 @@ pub struct CoreInterception {
 
 fn otp_rows() -> String {
     format!(
-        "SELECT msisdn, peer_key, ts, CAST(delivery_node AS VARCHAR) AS node FROM sms \
-         WHERE direction = 'MT' AND delivery_node IS NOT NULL AND lower(CAST(delivery_node AS VARCHAR)) <> 'radio' \
-         AND {}",
-        crate::sql::OTP_PREDICATE
+        "SELECT msisdn, peer_key, ts, node FROM {} WHERE node IS NOT NULL AND lower(node) <> 'radio'",
+        crate::sql::OTP_TABLE
     )
 }
 
@@ -121,6 +119,7 @@ impl Detector for CoreInterception {
         present: &'a [String],
     ) -> BoxFuture<'a, Result<Vec<Alert>, DataFusionError>> {
         Box::pin(async move {
+            crate::sql::ensure_otp_table(ctx).await?;
             let has_attach = present.iter().any(|p| p == "attach");
             let has_assets = present.iter().any(|p| p == "assets");
             let nodes = ctx

@@ -70,7 +70,7 @@ impl LeakedBlock {
 
     /// Per number receiving OTPs: its figures and whether it is a silent receiver.
     fn number_plan(present: &[String]) -> String {
-        let mut ctes: Vec<String> = crate::sql::otp_ctes().into();
+        let mut ctes: Vec<String> = crate::sql::otp_ctes_cached().into();
         ctes.push(
             "mo AS (SELECT msisdn, count(*) AS mo_sms FROM sms WHERE direction = 'MO' GROUP BY msisdn)"
                 .into(),
@@ -203,6 +203,7 @@ impl Detector for LeakedBlock {
         present: &'a [String],
     ) -> BoxFuture<'a, Result<Vec<Alert>, DataFusionError>> {
         Box::pin(async move {
+            crate::sql::ensure_otp_table(ctx).await?;
             let batches = ctx
                 .sql(&Self::number_plan(present))
                 .await?

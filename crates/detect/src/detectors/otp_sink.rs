@@ -55,7 +55,7 @@ impl OtpSink {
 
     fn plan(&self, present: &[String]) -> String {
         let has = |t: &str| present.iter().any(|p| p == t);
-        let mut ctes: Vec<String> = crate::sql::otp_ctes().into();
+        let mut ctes: Vec<String> = crate::sql::otp_ctes_cached().into();
         ctes.push(
             "mo AS (SELECT msisdn, count(*) AS mo_sms FROM sms WHERE direction = 'MO' GROUP BY msisdn)".into(),
         );
@@ -145,6 +145,7 @@ impl Detector for OtpSink {
         Box::pin(async move {
             let has_attach = present.iter().any(|p| p == "attach");
             let has_calls = present.iter().any(|p| p == "calls");
+            crate::sql::ensure_otp_table(ctx).await?;
             let batches = ctx.sql(&self.plan(present)).await?.collect().await?;
             let mut alerts = Vec::new();
             for b in &batches {

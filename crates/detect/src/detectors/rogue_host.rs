@@ -88,9 +88,8 @@ impl RogueHost {
         ];
         let (otp_col, otp_join) = if has(present, "sms") {
             ctes.push(format!(
-                "dn AS (SELECT CAST(delivery_node AS VARCHAR) AS ip, count(*) AS otp_delivered FROM sms \
-                 WHERE direction = 'MT' AND delivery_node IS NOT NULL AND {} GROUP BY CAST(delivery_node AS VARCHAR))",
-                crate::sql::OTP_PREDICATE
+                "dn AS (SELECT node AS ip, count(*) AS otp_delivered FROM {} WHERE node IS NOT NULL GROUP BY node)",
+                crate::sql::OTP_TABLE
             ));
             (
                 "coalesce(dn.otp_delivered, 0) AS otp_delivered",
@@ -145,6 +144,9 @@ impl Detector for RogueHost {
     ) -> BoxFuture<'a, Result<Vec<Alert>, DataFusionError>> {
         Box::pin(async move {
             crate::sql::ensure_flow_tables(ctx, true).await?;
+            if has(present, "sms") {
+                crate::sql::ensure_otp_table(ctx).await?;
+            }
             let batches = ctx.sql(&self.plan(present)).await?.collect().await?;
             let mut alerts = Vec::new();
             for b in &batches {

@@ -101,7 +101,7 @@ impl SimFarm {
             "LEFT JOIN nn ON nn.imei = h.imei".into(),
         ];
         if has(present, "sms") {
-            ctes.extend(crate::sql::otp_ctes());
+            ctes.extend(crate::sql::otp_ctes_cached());
             ctes.push(format!(
                 "rx AS (SELECT n.imei, count(*) AS receivers FROM nums n JOIN svc ON svc.msisdn = n.msisdn \
                  WHERE svc.services >= {} GROUP BY n.imei)",
@@ -176,6 +176,9 @@ impl Detector for SimFarm {
         present: &'a [String],
     ) -> BoxFuture<'a, Result<Vec<Alert>, DataFusionError>> {
         Box::pin(async move {
+            if has(present, "sms") {
+                crate::sql::ensure_otp_table(ctx).await?;
+            }
             let batches = ctx.sql(&self.plan(present)).await?.collect().await?;
             let mut alerts = Vec::new();
             for b in &batches {
