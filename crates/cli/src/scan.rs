@@ -180,5 +180,8 @@ pub(crate) fn run(a: &ScanArgs) -> Result<(), Failure> {
         alerts_path.display(),
         out.join("summary.json").display()
     );
+    if !a.no_report {
+        crate::figures::write_report(&runtime, &ds, threads, out)?;
+    }
     Ok(())
 }

@@ -310,8 +310,9 @@ fn heat(share: f64) -> String {
 /// Number blocks as a grid of cells coloured by their share of silent OTP receivers;
 /// blocks holding flagged numbers are outlined.
 pub fn blocks(f: &Blocks) -> String {
-    let cols = 40usize;
-    let cell = 22.0;
+    // Few blocks are drawn large, many small, so that the grid fills about one width.
+    let cols = f.blocks.len().clamp(1, 40);
+    let cell = (900.0 / cols as f64).clamp(22.0, 64.0);
     let rows = f.blocks.len().div_ceil(cols).max(1);
     let (left, top) = (10.0, 44.0);
     let w = 960.0;
