@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Detection quality on simulated worlds: for each seed and scenario, simulate → scan →
-# eval, then one table of precision / recall / F1 per entity type (≥ medium), the hard
-# negatives flagged, and the alerts of severity ≥ medium on the clean worlds (chain off).
+# eval, then one table of precision / recall / F1 per entity type (≥ medium), the chain
+# check, the hard negatives flagged, and the alerts of severity ≥ medium on the clean
+# worlds (chain off).
 # Usage: bench/quality.sh [SUBSCRIBERS] [DAYS] (default 50000 1).
 # DUANKA=path/to/duanka picks the binary (default: a release build of this clone).
 # Reference data: $REFERENCE, else ../shared/data/reference beside the clone when present.
@@ -37,12 +38,17 @@ for scenario in default modem-pool clean; do
 import json, sys
 d = json.load(open(sys.argv[1]))
 pct = lambda v: "–" if v is None else f"{100 * v:.1f} %"
-for ty in ("msisdn", "imei", "account"):
+for ty in ("msisdn", "imei", "account", "ip", "user", "case"):
     r = d["per_entity_type"].get(ty)
     if r is None:
         continue
     print(f"{sys.argv[2]:<11} {sys.argv[3]:<5} {ty:<8} {r['predicted']:>8} {r['positives']:>8} "
           f"{pct(r['precision']):>8} {pct(r['recall']):>8} {pct(r['f1']):>8}")
+c = d["chain"]
+print(f"{sys.argv[2]:<11} {sys.argv[3]:<5} chain: {c['linked_in_chain_cluster']}/{c['linked_cases']} linked cases in "
+      f"{c['chain_cluster']}, {c['unrelated_cases_merged']} unrelated merged, reaches rogue host "
+      f"{'yes' if c['reaches_rogue_host'] else 'no'}, jump host {'yes' if c['reaches_jump_host'] else 'no'}, "
+      f"insider {'yes' if c['reaches_insider'] else 'no'}")
 fp = d["false_positives_by_kind"]
 print(f"{sys.argv[2]:<11} {sys.argv[3]:<5} hard negatives flagged: {sum(fp.values()) if fp else 0} {fp if fp else ''}")
 PY

@@ -49,12 +49,22 @@ pub enum Command {
     /// Run ad-hoc SQL over the dataset's tables (DataFusion SQL plus duanka's functions:
     /// msisdn_block, imei_luhn_ok, ip_country, segment_province, ...).
     #[command(
-        after_help = "Examples:\n  duanka sql examples/tiny \"SELECT msisdn, count(*) AS n FROM sms GROUP BY msisdn ORDER BY n DESC LIMIT 5\"\n  duanka sql examples/tiny \"SELECT imei, imei_luhn_ok(imei) FROM attach\" --format csv\n  duanka sql data/ --reference ref/ \"SELECT dst_ip, ip_country(dst_ip) FROM flows\" --format json"
+        after_help = "Examples:\n  duanka sql examples/tiny \"SELECT msisdn, count(*) AS n FROM sms GROUP BY msisdn ORDER BY n DESC LIMIT 5\"\n  duanka sql examples/tiny \"SELECT imei, imei_luhn_ok(imei) FROM attach\" --format csv\n  duanka sql data/ --reference ref/ \"SELECT dst_ip, ip_country(dst_ip) FROM flows\" --format json\n  duanka sql data/ --file query.sql\n  duanka sql data/ --builtin otp-per-number --format csv\n  duanka sql data/ --builtin otp-per-number --show"
     )]
     Sql {
         dataset: PathBuf,
         /// The SQL statement.
-        query: String,
+        #[arg(required_unless_present_any = ["file", "builtin"], conflicts_with_all = ["file", "builtin"])]
+        query: Option<String>,
+        /// Read the SQL statement from this file instead.
+        #[arg(long, value_name = "FILE", conflicts_with = "builtin")]
+        file: Option<PathBuf>,
+        /// Run one of the queries the detectors themselves run, as they run it.
+        #[arg(long, value_enum)]
+        builtin: Option<Builtin>,
+        /// Print the statement instead of running it.
+        #[arg(long)]
+        show: bool,
         #[command(flatten)]
         read: ReadArgs,
         /// Output format.
@@ -67,6 +77,28 @@ pub enum Command {
         after_help = "Examples:\n  duanka scan examples/tiny --out /tmp/tiny-scan\n  duanka scan data/ --reference ref/ --out out/"
     )]
     Scan(ScanArgs),
+    /// Linkage alone, on a scanned output: rebuilds clusters.jsonl, warnings.csv and
+    /// graph.graphml in OUTDIR from the dataset and OUTDIR/alerts.jsonl; exports a
+    /// cluster or the whole graph as GraphML (Gephi) or i2 entity/link tables.
+    #[command(
+        after_help = "Examples:\n  duanka link world/ --data scan-out/\n  duanka link world/ --data scan-out/ --cluster c0001 --graphml c0001.graphml --i2 i2/"
+    )]
+    Link(LinkArgs),
+    /// Print the chain of one case, from the case upstream to the furthest supplier
+    /// found, with what links each hop (reads OUTDIR/clusters.jsonl).
+    #[command(
+        after_help = "Examples:\n  duanka trace JJ2025000001 --data scan-out/\n  duanka trace JJ2025000001 --data scan-out/ --format json"
+    )]
+    Trace {
+        /// The case id (`cases.case_id`).
+        case_id: String,
+        /// A scan's output folder.
+        #[arg(long, value_name = "OUTDIR")]
+        data: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+    },
     /// Print the detector settings: `--defaults` prints every setting with its
     /// documentation and default value (a complete duanka.toml to edit); `--check FILE`
     /// reads a file and prints the settings it results in.
@@ -136,11 +168,35 @@ pub struct ScanArgs {
     /// Detector settings (TOML; every key optional, see `duanka config --defaults`).
     #[arg(long, env = "DUANKA_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
-    #[command(flatten)]
-    pub read: ReadArgs,
+    /// Skip linkage (clusters.jsonl, warnings.csv, graph.graphml).
+    #[arg(long)]
+    pub no_link: bool,
     /// Do not write report.json and report.html.
     #[arg(long)]
     pub no_report: bool,
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+/// What `duanka link` takes.
+#[derive(Debug, Clone, Args)]
+pub struct LinkArgs {
+    /// Dataset folder (the one that was scanned).
+    pub dataset: PathBuf,
+    /// The scan's output folder (reads alerts.jsonl, writes the linkage outputs).
+    #[arg(long, value_name = "OUTDIR")]
+    pub data: PathBuf,
+    /// Export only this cluster (e.g. c0001) with --graphml / --i2.
+    #[arg(long)]
+    pub cluster: Option<String>,
+    /// Write the graph (or the cluster) as GraphML to this file.
+    #[arg(long, value_name = "FILE")]
+    pub graphml: Option<PathBuf>,
+    /// Write i2 Analyst's Notebook import tables (entities.csv, links.csv) to this folder.
+    #[arg(long, value_name = "DIR")]
+    pub i2: Option<PathBuf>,
+    #[command(flatten)]
+    pub read: ReadArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -188,6 +244,14 @@ fn share(s: &str) -> Result<f64, String> {
 pub enum ReportFormat {
     Table,
     Json,
+}
+
+/// Queries shared with the detectors (`duanka sql --builtin`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Builtin {
+    /// Per number that received an OTP: its SMS, its OTPs and its distinct OTP services
+    /// (the aggregation at the heart of the otp_sink detector).
+    OtpPerNumber,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

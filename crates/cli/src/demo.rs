@@ -142,6 +142,7 @@ pub fn run(a: &DemoArgs) -> Result<(), Failure> {
         dataset: world.clone(),
         out: scan_out.clone(),
         config: None,
+        no_link: false,
         no_report: false,
         read: ReadArgs {
             // The world carries its reference tables itself.

@@ -6,6 +6,7 @@ mod demo;
 mod eval;
 mod figures;
 mod inspect;
+mod link;
 mod read;
 mod scan;
 mod simulate;
@@ -81,10 +82,26 @@ fn main() -> ExitCode {
         Command::Sql {
             dataset,
             query,
+            file,
+            builtin,
+            show,
             read,
             format,
-        } => sql::run(&dataset, &query, &read, format),
+        } => sql::statement(query, file.as_deref(), builtin).and_then(|q| {
+            if show {
+                println!("{q}");
+                Ok(())
+            } else {
+                sql::run(&dataset, &q, &read, format)
+            }
+        }),
         Command::Scan(a) => scan::run(&a),
+        Command::Link(a) => link::run(&a),
+        Command::Trace {
+            case_id,
+            data,
+            format,
+        } => link::trace(&case_id, &data, format),
         Command::Config { defaults, check } => scan::config_command(defaults, check.as_deref()),
         Command::Simulate(sim) => simulate::run(&sim),
         Command::Demo(d) => demo::run(&d),

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
-use duanka_ingest::{Dataset, DatasetPlan, ReadOptions};
+use duanka_ingest::{Dataset, DatasetPlan, NormalisedTable, ReadOptions};
 use duanka_model::TimeParser;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -53,11 +53,42 @@ pub(crate) fn read_unchecked(
     args: &ReadArgs,
     only: Option<&[String]>,
 ) -> Result<Dataset, Failure> {
-    let mut opts = options(args)?;
+    let opts = options(args)?;
     let mut plan = DatasetPlan::discover(dataset, &opts)?;
     if let Some(names) = only {
         plan.retain_tables(names);
     }
+    read_plan(&plan, args, opts)
+}
+
+/// As [`read`], except the tables held only in Parquet files that `duanka convert`
+/// wrote: those are returned unread, for the query engine to scan where they lie.
+pub(crate) fn read_for_query(
+    dataset: &Path,
+    args: &ReadArgs,
+    only: Option<&[String]>,
+) -> Result<(Dataset, Vec<NormalisedTable>), Failure> {
+    let opts = options(args)?;
+    let mut plan = DatasetPlan::discover(dataset, &opts)?;
+    if let Some(names) = only {
+        plan.retain_tables(names);
+    }
+    let (direct, unscannable): (Vec<_>, Vec<_>) = plan
+        .take_normalised()?
+        .into_iter()
+        .partition(duanka_query::can_scan);
+    plan.tables
+        .extend(unscannable.into_iter().map(|t| (t.spec, t.files)));
+    let ds = read_plan(&plan, args, opts)?;
+    ds.check_reject_limit(args.max_reject_share)?;
+    Ok((ds, direct))
+}
+
+fn read_plan(
+    plan: &DatasetPlan,
+    args: &ReadArgs,
+    mut opts: ReadOptions,
+) -> Result<Dataset, Failure> {
     let total = plan.total_bytes();
     let bar = (!args.quiet && total >= BAR_FROM_BYTES).then(|| {
         let b = ProgressBar::new(total);

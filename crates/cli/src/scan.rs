@@ -113,16 +113,31 @@ pub(crate) fn run(a: &ScanArgs) -> Result<(), Failure> {
             b.set_message(name.to_string());
         }
     };
-    let result = runtime
+    let (result, scan_ms, linked, link_ms) = runtime
         .block_on(async {
             let ctx = duanka_query::session_for(&ds, threads)?;
-            scan(&ctx, &present, &detectors, &on_start).await
+            let result = scan(&ctx, &present, &detectors, &on_start).await?;
+            let scan_ms = t_scan.elapsed().as_millis();
+            if let Some(b) = &bar {
+                b.set_message("linking");
+            }
+            let t_link = Instant::now();
+            let linked = if a.no_link {
+                None
+            } else {
+                let input = duanka_engine::LinkInput {
+                    ctx: &ctx,
+                    present: &present,
+                    alerts: &result.alerts,
+                };
+                Some(duanka_engine::link(&input, &duanka_link::Settings::default()).await?)
+            };
+            anyhow::Ok((result, scan_ms, linked, t_link.elapsed().as_millis()))
         })
         .map_err(Failure::internal)?;
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let scan_ms = t_scan.elapsed().as_millis();
 
     std::fs::create_dir_all(out)
         .with_context(|| format!("{}: cannot create the output folder", out.display()))
@@ -143,7 +158,7 @@ pub(crate) fn run(a: &ScanArgs) -> Result<(), Failure> {
                 Outcome::Ran { alerts, millis } => serde_json::json!({"detector": name, "status": "ran", "alerts": alerts, "millis": millis}),
                 Outcome::Skipped { reason } => serde_json::json!({"detector": name, "status": "skipped", "reason": reason}),
             }).collect::<Vec<_>>(),
-            "stages_millis": {"read": read_ms, "scan": scan_ms},
+            "stages_millis": {"read": read_ms, "scan": scan_ms, "link": link_ms},
         });
         std::fs::write(
             out.join("summary.json"),
@@ -154,6 +169,9 @@ pub(crate) fn run(a: &ScanArgs) -> Result<(), Failure> {
     write()
         .with_context(|| format!("{}: cannot write the results", out.display()))
         .map_err(Failure::input)?;
+    if let Some(linked) = &linked {
+        crate::link::write_outputs(linked, out)?;
+    }
 
     for (name, o) in &result.outcomes {
         match o {
@@ -175,10 +193,21 @@ pub(crate) fn run(a: &ScanArgs) -> Result<(), Failure> {
             Outcome::Skipped { reason } => println!("{name:<16} skipped: {reason}"),
         }
     }
+    if let Some(linked) = &linked {
+        crate::link::print_summary(linked, link_ms);
+    }
     println!(
-        "wrote {} and {}",
-        alerts_path.display(),
-        out.join("summary.json").display()
+        "wrote {}, summary.json{} in {}",
+        alerts_path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default(),
+        if linked.is_some() {
+            ", clusters.jsonl, warnings.csv, graph.graphml"
+        } else {
+            ""
+        },
+        out.display()
     );
     if !a.no_report {
         crate::figures::write_report(&runtime, &ds, threads, out)?;

@@ -2,8 +2,28 @@
 
 use std::path::Path;
 
-use crate::args::{ReadArgs, SqlFormat};
+use anyhow::Context;
+
+use crate::args::{Builtin, ReadArgs, SqlFormat};
 use crate::{Failure, read};
+
+/// The statement to run: as typed, from a file, or one the detectors run.
+pub(crate) fn statement(
+    query: Option<String>,
+    file: Option<&Path>,
+    builtin: Option<Builtin>,
+) -> Result<String, Failure> {
+    match (query, file, builtin) {
+        (Some(q), _, _) => Ok(q),
+        (None, Some(f), _) => std::fs::read_to_string(f)
+            .with_context(|| format!("{}: cannot read the SQL file", f.display()))
+            .map_err(Failure::input),
+        (None, None, Some(Builtin::OtpPerNumber)) => Ok(duanka_detect::sql::otp_per_number()),
+        (None, None, None) => Err(Failure::usage(anyhow::anyhow!(
+            "give a SQL statement, --file or --builtin"
+        ))),
+    }
+}
 
 pub(crate) fn run(
     dataset: &Path,
@@ -14,7 +34,7 @@ pub(crate) fn run(
     // Only the tables the query names are read: a query over `cases` need not parse a
     // billion SMS records.
     let only = duanka_query::tables_referenced(query);
-    let ds = read::read(dataset, args, only.as_deref())?;
+    let (ds, direct) = read::read_for_query(dataset, args, only.as_deref())?;
     let threads = read::threads(args);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
@@ -23,6 +43,9 @@ pub(crate) fn run(
         .map_err(Failure::internal)?;
     let batches = runtime.block_on(async {
         let ctx = duanka_query::session_for(&ds, threads)?;
+        for t in &direct {
+            duanka_query::register_normalised(&ctx, t)?;
+        }
         duanka_query::sql(&ctx, query).await
     });
     // A query the user wrote that does not plan or run is their input's problem.

@@ -132,6 +132,55 @@ fn convert_round_trips_through_parquet() {
 }
 
 #[test]
+fn builtin_queries_are_the_detectors_and_answer_alike_from_the_cache() {
+    let shown = duanka(&[
+        "sql",
+        "examples/tiny",
+        "--builtin",
+        "otp-per-number",
+        "--show",
+    ]);
+    assert!(shown.status.success(), "{}", stderr(&shown));
+    assert_eq!(
+        stdout(&shown).trim_end(),
+        duanka_detect::sql::otp_per_number()
+    );
+    let out = temp("builtin");
+    let o = duanka(&["convert", "examples/tiny", "--to", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let from_source = duanka(&[
+        "sql",
+        "examples/tiny",
+        "--builtin",
+        "otp-per-number",
+        "--format",
+        "csv",
+    ]);
+    assert!(from_source.status.success(), "{}", stderr(&from_source));
+    assert!(stdout(&from_source).starts_with("msisdn,sms,otp_sms,services\n"));
+    assert!(stdout(&from_source).lines().count() > 1);
+    let file = out.join("q.sql");
+    std::fs::write(&file, duanka_detect::sql::otp_per_number()).unwrap();
+    for threads in ["1", "2"] {
+        let from_cache = duanka(&[
+            "sql",
+            out.to_str().unwrap(),
+            "--file",
+            file.to_str().unwrap(),
+            "--format",
+            "csv",
+            "--threads",
+            threads,
+        ]);
+        assert!(from_cache.status.success(), "{}", stderr(&from_cache));
+        assert_eq!(stdout(&from_cache), stdout(&from_source));
+    }
+    let none = duanka(&["sql", "examples/tiny"]);
+    assert_eq!(none.status.code(), Some(2));
+    std::fs::remove_dir_all(out).unwrap();
+}
+
+#[test]
 fn sql_reads_only_the_tables_it_names() {
     let d = temp("only");
     write(
@@ -269,4 +318,136 @@ fn local_times_follow_the_zone_setting() {
     assert_eq!(sh, "t\n1751342400\n");
     assert_eq!(be, "t\n1751364000\n");
     std::fs::remove_dir_all(d).unwrap();
+}
+
+#[test]
+fn scan_links_and_trace_walks_a_case_back_to_the_insider() {
+    let out = temp("scan-link");
+    let o = duanka(&[
+        "scan",
+        "examples/tiny",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for f in [
+        "alerts.jsonl",
+        "summary.json",
+        "clusters.jsonl",
+        "warnings.csv",
+        "graph.graphml",
+    ] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    let clusters = std::fs::read_to_string(out.join("clusters.jsonl")).unwrap();
+    let first: serde_json::Value = serde_json::from_str(clusters.lines().next().unwrap()).unwrap();
+    // The contract's fields come first and in order.
+    let line = clusters.lines().next().unwrap();
+    let at: Vec<usize> = ["cluster_id", "case_ids", "total_loss", "members", "chain"]
+        .iter()
+        .map(|k| line.find(&format!("\"{k}\":")).unwrap())
+        .collect();
+    assert!(at[0] == 1 && at.windows(2).all(|w| w[0] < w[1]), "{line}");
+    assert!(first["total_loss"].as_i64().unwrap() > 0);
+    let o = duanka(&["trace", "JJ2025000002", "--data", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("cases.fraud_account"), "{text}");
+    assert!(text.contains("user zhang.wei"), "{text}");
+    let o = duanka(&[
+        "trace",
+        "JJ2025000002",
+        "--data",
+        out.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let j: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(j["chain"][0]["entity_id"], "JJ2025000002");
+    assert_eq!(j["stop"], serde_json::Value::Null);
+    // A case that is in no cluster is a usage error that says so.
+    let o = duanka(&["trace", "JJ-NOPE", "--data", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("JJ-NOPE"), "{}", stderr(&o));
+    // Linkage alone, with the exports; an unknown cluster is refused.
+    let i2 = out.join("i2");
+    let gm = out.join("c0001.graphml");
+    let o = duanka(&[
+        "link",
+        "examples/tiny",
+        "--quiet",
+        "--data",
+        out.to_str().unwrap(),
+        "--cluster",
+        "c0001",
+        "--graphml",
+        gm.to_str().unwrap(),
+        "--i2",
+        i2.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(std::fs::read_to_string(&gm).unwrap().contains("<graphml"));
+    assert!(
+        std::fs::read_to_string(i2.join("links.csv"))
+            .unwrap()
+            .starts_with("From ID,To ID")
+    );
+    // Same input, same linkage outputs.
+    assert_eq!(
+        std::fs::read_to_string(out.join("clusters.jsonl")).unwrap(),
+        clusters
+    );
+    let o = duanka(&[
+        "link",
+        "examples/tiny",
+        "--quiet",
+        "--data",
+        out.to_str().unwrap(),
+        "--cluster",
+        "c0099",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn a_broken_alerts_file_is_an_input_error_naming_the_line() {
+    let out = temp("bad-alerts");
+    std::fs::write(
+        out.join("alerts.jsonl"),
+        "{\"detector\":\"otp_sink\",\"entity_type\":\"msisdn\",\"entity_id\":\"8613312340001\",\"score\":0.9}\nnot json\n",
+    )
+    .unwrap();
+    let o = duanka(&[
+        "link",
+        "examples/tiny",
+        "--quiet",
+        "--data",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(stderr(&o).contains("alerts.jsonl:2"), "{}", stderr(&o));
+}
+
+#[test]
+fn config_defaults_round_trip_and_a_bad_key_is_a_usage_error() {
+    let dir = temp("config");
+    let o = duanka(&["config", "--defaults"]);
+    assert!(o.status.success());
+    let path = dir.join("duanka.toml");
+    std::fs::write(&path, stdout(&o)).unwrap();
+    let o = duanka(&["config", "--check", path.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    std::fs::write(&path, "[otp_sink]\nmin_servces = 4\n").unwrap();
+    let o = duanka(&[
+        "scan",
+        "examples/tiny",
+        "--quiet",
+        "--out",
+        dir.join("o").to_str().unwrap(),
+        "--config",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("min_servces"), "{}", stderr(&o));
 }

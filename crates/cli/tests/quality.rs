@@ -2,7 +2,9 @@
 //! Detection quality end to end, as a user runs it: `duanka simulate` → `duanka scan` →
 //! `duanka eval`, on worlds of both scenarios and on a world with the chain switched off.
 //! The number-side types (msisdn, imei, account) must reach F1 ≥ 0.98 with no hard
-//! negative flagged; the clean world must raise nothing of severity medium or above.
+//! negative flagged; the rogue host, jump host and insider must be found exactly and the
+//! chain's cases linked into one cluster that reaches them; the clean world must raise
+//! nothing of severity medium or above.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -58,6 +60,26 @@ fn world(name: &str, scenario: &str, seed: &str) -> (Value, PathBuf) {
     (serde_json::from_str(&report).unwrap(), scan)
 }
 
+/// The chain: every linked case in one cluster, no case of the other gang merged into
+/// it, and the cluster reaching the rogue host, the jump host and the insider; the
+/// insider-side detectors find each at severity high.
+fn assert_chain(report: &Value, what: &str) {
+    let c = &report["chain"];
+    assert_eq!(
+        c["share_linked_in_one_cluster"].as_f64(),
+        Some(1.0),
+        "{what}: {c}"
+    );
+    assert_eq!(c["unrelated_cases_merged"].as_u64(), Some(0), "{what}: {c}");
+    for k in ["reaches_rogue_host", "reaches_jump_host", "reaches_insider"] {
+        assert_eq!(c[k].as_bool(), Some(true), "{what}: {k}: {c}");
+    }
+    for label in ["rogue_host", "jump_host", "insider"] {
+        let l = &report["per_label"][label];
+        assert_eq!(l["f1"].as_f64(), Some(1.0), "{what}: {label}: {l}");
+    }
+}
+
 fn assert_number_side(report: &Value, what: &str) {
     for ty in ["msisdn", "imei", "account"] {
         let f1 = report["per_entity_type"][ty]["f1"].as_f64();
@@ -87,12 +109,14 @@ fn serious_alerts(scan: &Path) -> Vec<String> {
 fn default_scenario_is_found() {
     let (report, _) = world("default", "default", "5");
     assert_number_side(&report, "default, seed 5");
+    assert_chain(&report, "default, seed 5");
 }
 
 #[test]
 fn modem_pool_scenario_is_found() {
     let (report, _) = world("pool", "modem-pool", "9");
     assert_number_side(&report, "modem-pool, seed 9");
+    assert_chain(&report, "modem-pool, seed 9");
     assert!(report["per_label"]["sim_farm"]["f1"].as_f64() == Some(1.0));
 }
 

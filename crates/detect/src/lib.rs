@@ -7,6 +7,7 @@
 //! Must not: print, write files, read the truth, or depend on the simulator or on eval.
 
 pub mod detectors;
+pub use detectors::Columns;
 pub mod settings;
 pub mod sql;
 
@@ -58,8 +59,10 @@ pub struct Config {
     pub sim_farm: detectors::sim_farm::Settings,
     pub tampered_imei: detectors::tampered_imei::Settings,
     pub bulk_account: detectors::bulk_account::Settings,
+    pub proxy_ip: detectors::proxy_ip::Settings,
     pub case_reported: detectors::case_reported::Settings,
     pub mule: detectors::mule::Settings,
+    pub linked_case: detectors::linked_case::Settings,
     pub rogue_host: detectors::rogue_host::Settings,
     pub jump_host: detectors::jump_host::Settings,
     pub insider: detectors::insider::Settings,
@@ -142,12 +145,18 @@ impl Config {
             bulk_account::ABOUT,
             &mut out,
         );
+        settings::render_section::<proxy_ip::Settings>("proxy_ip", proxy_ip::ABOUT, &mut out);
         settings::render_section::<case_reported::Settings>(
             "case_reported",
             case_reported::ABOUT,
             &mut out,
         );
         settings::render_section::<mule::Settings>("mule", mule::ABOUT, &mut out);
+        settings::render_section::<linked_case::Settings>(
+            "linked_case",
+            linked_case::ABOUT,
+            &mut out,
+        );
         settings::render_section::<rogue_host::Settings>("rogue_host", rogue_host::ABOUT, &mut out);
         settings::render_section::<jump_host::Settings>("jump_host", jump_host::ABOUT, &mut out);
         settings::render_section::<insider::Settings>("insider", insider::ABOUT, &mut out);
@@ -170,10 +179,12 @@ pub fn registry(config: &Config) -> Vec<Box<dyn Detector>> {
             config.tampered_imei.clone(),
         )),
         Box::new(bulk_account::BulkAccount::new(config.bulk_account.clone())),
+        Box::new(proxy_ip::ProxyIp::new(config.proxy_ip.clone())),
         Box::new(case_reported::CaseReported::new(
             config.case_reported.clone(),
         )),
         Box::new(mule::Mule::new(config.mule.clone())),
+        Box::new(linked_case::LinkedCase::new(config.linked_case.clone())),
         Box::new(rogue_host::RogueHost::new(config.rogue_host.clone())),
         Box::new(jump_host::JumpHost::new(config.jump_host.clone())),
         Box::new(insider::Insider::new(config.insider.clone())),
@@ -249,7 +260,7 @@ pub async fn scan(
 /// It is an ordinary table, so that the plans reading it run on a cluster as well.
 pub const FINDINGS: &str = "findings";
 
-fn register_findings(ctx: &SessionContext, alerts: &[Alert]) -> Result<(), DataFusionError> {
+pub fn register_findings(ctx: &SessionContext, alerts: &[Alert]) -> Result<(), DataFusionError> {
     use arrow::array::{Float64Array, StringArray};
     use arrow::datatypes::{DataType, Field, Schema};
     use std::sync::Arc;

@@ -2,22 +2,30 @@
 //! per-number OTP aggregation with other engines), so that there is one definition of
 //! "an OTP row" and one way of counting services per number.
 
+use datafusion::error::DataFusionError;
+use datafusion::prelude::SessionContext;
+
 /// An SMS row is an OTP when its category says so, or, where the category is empty, when
 /// the OTP classifier recognises its content.
 pub const OTP_PREDICATE: &str =
     "(category = 'otp' OR (category IS NULL AND content IS NOT NULL AND sms_is_otp(content)))";
 
 /// The common table expressions of the per-number OTP aggregation: `otp` (the OTP rows
-/// received), `recv` (per number: OTPs, first and last), `svc` (per number: distinct
-/// OTP senders, counted on the integer `peer_key` in a DISTINCT step of its own — see
-/// ARCHITECTURE.md on why never `count(DISTINCT <string>)` per group).
-pub fn otp_ctes() -> [String; 3] {
+/// received), `pairs` (per number and sender: OTPs, first and last — the DISTINCT step of
+/// its own, on the integer `peer_key`; see ARCHITECTURE.md on why never
+/// `count(DISTINCT <string>)` per group), `recv` (per number: OTPs, distinct OTP senders,
+/// first and last) and `svc` (per number: distinct OTP senders).
+///
+/// `recv` carries the services itself so that one pass over the OTP rows answers both
+/// counts: on `sms` sorted by number (the Parquet cache), both steps stream.
+pub fn otp_ctes() -> [String; 4] {
     [
         format!(
             "otp AS (SELECT msisdn, peer_key, ts FROM sms WHERE direction = 'MT' AND {OTP_PREDICATE})"
         ),
-        "recv AS (SELECT msisdn, count(*) AS otp_sms, min(ts) AS first_seen, max(ts) AS last_seen FROM otp GROUP BY msisdn)".into(),
-        "svc AS (SELECT msisdn, count(*) AS services FROM (SELECT DISTINCT msisdn, peer_key FROM otp) GROUP BY msisdn)".into(),
+        "pairs AS (SELECT msisdn, peer_key, count(*) AS n, min(ts) AS first_seen, max(ts) AS last_seen FROM otp GROUP BY msisdn, peer_key)".into(),
+        "recv AS (SELECT msisdn, sum(n) AS otp_sms, count(*) AS services, min(first_seen) AS first_seen, max(last_seen) AS last_seen FROM pairs GROUP BY msisdn)".into(),
+        "svc AS (SELECT msisdn, services FROM recv)".into(),
     ]
 }
 
@@ -26,7 +34,7 @@ pub fn otp_ctes() -> [String; 3] {
 pub fn otp_per_number() -> String {
     format!(
         "WITH {}, allsms AS (SELECT msisdn, count(*) AS sms FROM sms GROUP BY msisdn) \
-         SELECT r.msisdn, a.sms, r.otp_sms, s.services FROM recv r JOIN svc s ON s.msisdn = r.msisdn \
+         SELECT r.msisdn, a.sms, r.otp_sms, r.services FROM recv r \
          JOIN allsms a ON a.msisdn = r.msisdn ORDER BY r.msisdn",
         otp_ctes().join(", ")
     )
@@ -93,40 +101,93 @@ pub fn signup_ctes(has_attach: bool, has_subscribers: bool, window_s: i64) -> Ve
 pub const SIGNALLING_ROLES: &str =
     "('smsc', 'smsgw', 'hlr', 'stp', 'hss', 'msc', 'mme', 'signalling')";
 
-/// The common table expressions describing the hosts seen in `flows`, ending in `hosts`:
-/// `f` (flows with text addresses and epoch seconds), `ends` (every address seen),
-/// `hosts` (`ip`, `listed` 1/0, `role`, `network` from the inventory; an address is
-/// listed when an `assets` row names it or a CIDR row covers it, matched with an
-/// equi-join for plain addresses and a cross join only against the few CIDR rows).
-/// Without `assets`, nothing is listed.
-pub fn host_ctes(has_assets: bool) -> Vec<String> {
-    let mut ctes = vec![
-        "f AS (SELECT CAST(src_ip AS VARCHAR) AS src, CAST(dst_ip AS VARCHAR) AS dst, src_port, dst_port, \
-         CAST(ts_start AS BIGINT) AS t0, CAST(ts_end AS BIGINT) AS t1, bytes FROM flows)"
-            .to_string(),
-        "ends AS (SELECT src AS ip FROM f UNION SELECT dst AS ip FROM f)".into(),
-    ];
-    if has_assets {
+/// The inventory as `inv(cidr, host, role, network)`: `assets.ip` is normalised to CIDR
+/// form, so a single address (`/32`, `/128`) gets its plain text in `host` for an
+/// equi-join, and only the real blocks (`host` NULL) need the costly containment test.
+pub const INVENTORY: &str = "inv AS (SELECT CAST(ip AS VARCHAR) AS cidr, \
+     CASE WHEN CAST(ip AS VARCHAR) LIKE '%/32' OR CAST(ip AS VARCHAR) LIKE '%/128' THEN split_part(CAST(ip AS VARCHAR), '/', 1) END AS host, \
+     CAST(role AS VARCHAR) AS role, CAST(network AS VARCHAR) AS network FROM assets)";
+
+/// Name of the per-pair summary of `flows` (see [`ensure_flow_tables`]).
+pub const FLOW_PAIRS: &str = "flow_pairs";
+/// Name of the per-address summary of `flows` (see [`ensure_flow_tables`]).
+pub const FLOW_HOSTS: &str = "flow_hosts";
+
+/// Registers two summaries of `flows`, computed once per session and shared by every
+/// detector and by linkage (flow records are the largest table; each plan re-reading
+/// them cost a pass per reference):
+/// - `flow_pairs(src, dst, flows, secs, t0, t1, bytes, smpp, ssh)`: per (source,
+///   destination) the flow count, summed duration, first start, last end, bytes, and the
+///   flows to the SMPP (2775) and SSH (22) ports;
+/// - `flow_hosts(ip, listed, role, network, country, private, net, own_net)`: per address seen, whether
+///   the inventory lists it (an `assets` row names it, or a CIDR row covers it — single
+///   addresses by equi-join, only real blocks by the containment test), its role and
+///   network, its `geoip` country upper-case (or PRIVATE / UNKNOWN) and whether it is
+///   private, its network (`net`: IPv4 /16, IPv6 first three groups) and whether the
+///   inventory has addresses in that network (`own_net`). Without `assets` nothing is
+///   listed.
+///
+/// They are ordinary in-memory tables, so the plans that read them run anywhere.
+pub async fn ensure_flow_tables(
+    ctx: &SessionContext,
+    has_assets: bool,
+) -> Result<(), DataFusionError> {
+    if ctx.table_exist(FLOW_HOSTS)? {
+        return Ok(());
+    }
+    let pairs = "SELECT CAST(src_ip AS VARCHAR) AS src, CAST(dst_ip AS VARCHAR) AS dst, count(*) AS flows, \
+         sum(CAST(ts_end AS BIGINT) - CAST(ts_start AS BIGINT)) AS secs, CAST(min(ts_start) AS BIGINT) AS t0, \
+         CAST(max(ts_end) AS BIGINT) AS t1, sum(bytes) AS bytes, \
+         sum(CASE WHEN dst_port = 2775 THEN 1 ELSE 0 END) AS smpp, sum(CASE WHEN dst_port = 22 THEN 1 ELSE 0 END) AS ssh \
+         FROM flows GROUP BY src_ip, dst_ip";
+    materialise(ctx, FLOW_PAIRS, pairs).await?;
+    let mut ctes = vec![format!(
+        "ends AS (SELECT src AS ip FROM {FLOW_PAIRS} UNION SELECT dst AS ip FROM {FLOW_PAIRS})"
+    )];
+    // The address's network: first two octets of IPv4, first three groups of IPv6.
+    const NET: &str = "CASE WHEN strpos(e_ip, ':') > 0 THEN concat_ws(':', split_part(e_ip, ':', 1), split_part(e_ip, ':', 2), split_part(e_ip, ':', 3)) \
+         ELSE concat_ws('.', split_part(e_ip, '.', 1), split_part(e_ip, '.', 2)) END";
+    let hosts = if has_assets {
+        ctes.push(INVENTORY.into());
         ctes.push(
-            "inv AS (SELECT CAST(ip AS VARCHAR) AS cidr, CAST(role AS VARCHAR) AS role, CAST(network AS VARCHAR) AS network FROM assets)"
-                .into(),
-        );
-        ctes.push(
-            "hit AS (SELECT e.ip, i.role, i.network FROM ends e JOIN inv i ON i.cidr = e.ip \
-             UNION ALL SELECT e.ip, i.role, i.network FROM ends e CROSS JOIN (SELECT * FROM inv WHERE strpos(cidr, '/') > 0) i \
+            "hit AS (SELECT e.ip, i.role, i.network FROM ends e JOIN inv i ON i.host = e.ip \
+             UNION ALL SELECT e.ip, i.role, i.network FROM ends e CROSS JOIN (SELECT * FROM inv WHERE host IS NULL) i \
              WHERE ip_in_cidr(e.ip, i.cidr))"
                 .into(),
         );
-        ctes.push(
-            "hosts AS (SELECT e.ip, CASE WHEN count(h.ip) > 0 THEN 1 ELSE 0 END AS listed, min(h.role) AS role, min(h.network) AS network \
-             FROM ends e LEFT JOIN hit h ON h.ip = e.ip GROUP BY e.ip)"
-                .into(),
-        );
+        ctes.push(format!(
+            "nets AS (SELECT DISTINCT {} AS net FROM inv)",
+            NET.replace("e_ip", "split_part(cidr, '/', 1)")
+        ));
+        format!(
+            "SELECT x.*, n.net IS NOT NULL AS own_net FROM (\
+             SELECT e.ip, CASE WHEN count(h.ip) > 0 THEN 1 ELSE 0 END AS listed, min(h.role) AS role, min(h.network) AS network, \
+             upper(ip_country(e.ip)) AS country, coalesce(ip_is_private(e.ip), false) AS private, {} AS net \
+             FROM ends e LEFT JOIN hit h ON h.ip = e.ip GROUP BY e.ip) x LEFT JOIN nets n ON n.net = x.net",
+            NET.replace("e_ip", "e.ip")
+        )
     } else {
-        ctes.push(
-            "hosts AS (SELECT ip, 0 AS listed, CAST(NULL AS VARCHAR) AS role, CAST(NULL AS VARCHAR) AS network FROM ends)"
-                .into(),
-        );
-    }
-    ctes
+        format!(
+            "SELECT ip, 0 AS listed, CAST(NULL AS VARCHAR) AS role, CAST(NULL AS VARCHAR) AS network, \
+             upper(ip_country(ip)) AS country, coalesce(ip_is_private(ip), false) AS private, {} AS net, \
+             false AS own_net FROM ends",
+            NET.replace("e_ip", "ip")
+        )
+    };
+    materialise(
+        ctx,
+        FLOW_HOSTS,
+        &format!("WITH {} {hosts}", ctes.join(", ")),
+    )
+    .await
+}
+
+/// Runs `sql` and registers its result as the in-memory table `name`.
+async fn materialise(ctx: &SessionContext, name: &str, sql: &str) -> Result<(), DataFusionError> {
+    let plan = ctx.sql(sql).await?.create_physical_plan().await?;
+    let schema = plan.schema();
+    let parts = datafusion::physical_plan::collect_partitioned(plan, ctx.task_ctx()).await?;
+    let table = datafusion::datasource::MemTable::try_new(schema, parts)?;
+    ctx.register_table(name, std::sync::Arc::new(table))?;
+    Ok(())
 }

@@ -27,7 +27,7 @@ use arrow::datatypes::SchemaRef;
 use duanka_model::TimeParser;
 
 pub use diag::{FileReport, Reject, SAMPLE_PER_FILE, TableReport};
-pub use parquet_in::{NORMALISED_KEY, NORMALISED_VERSION};
+pub use parquet_in::{NORMALISED_KEY, NORMALISED_VERSION, is_normalised};
 pub use source::SourceFile;
 pub use spec::{Kind, TABLES, TableSpec};
 
@@ -222,6 +222,33 @@ impl DatasetPlan {
             .retain(|(spec, _)| spec.reference || names.iter().any(|n| n == spec.name));
     }
 
+    /// Takes out of the plan the tables whose every file is a Parquet file that
+    /// `duanka convert` wrote (see [`is_normalised`]), so that a query engine can scan
+    /// those files itself, reading only the columns and row groups it needs. Reference
+    /// tables, and tables with any other file, stay in the plan and are read as usual.
+    pub fn take_normalised(&mut self) -> Result<Vec<NormalisedTable>, IngestError> {
+        let mut taken = Vec::new();
+        let mut kept = Vec::new();
+        for (spec, files) in std::mem::take(&mut self.tables) {
+            let direct = !spec.reference
+                && !files.is_empty()
+                && files.iter().try_fold(true, |all, f| {
+                    Ok::<_, IngestError>(
+                        all && f.format == source::Format::Parquet
+                            && f.compression == source::Compression::None
+                            && is_normalised(spec, &f.path)?,
+                    )
+                })?;
+            if direct {
+                taken.push(NormalisedTable { spec, files });
+            } else {
+                kept.push((spec, files));
+            }
+        }
+        self.tables = kept;
+        Ok(taken)
+    }
+
     /// Total bytes on disk, for progress bars.
     pub fn total_bytes(&self) -> u64 {
         self.tables
@@ -252,6 +279,15 @@ impl DatasetPlan {
             ignored: self.ignored.clone(),
         })
     }
+}
+
+/// A table held only in Parquet files that `duanka convert` wrote, left for a query
+/// engine to scan (see [`DatasetPlan::take_normalised`]).
+#[derive(Debug, Clone)]
+pub struct NormalisedTable {
+    pub spec: &'static TableSpec,
+    /// In the table's file order; each file is sorted by the table's sort key.
+    pub files: Vec<SourceFile>,
 }
 
 /// A dataset read and normalised.

@@ -4,12 +4,14 @@
 //! `13312345678` becomes `8613312345678` just as in CSV.
 
 use std::fs::File;
+use std::path::Path;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, new_null_array};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, TimeUnit};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::file::metadata::FileMetaData;
 
 use crate::diag::{FileReport, Reject};
 use crate::rows::{BatchBuilder, MAX_COLS};
@@ -36,14 +38,7 @@ pub(crate) fn read_file(
     };
     let f = File::open(path).map_err(|e| IngestError::io(path, e))?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(f).map_err(|e| corrupt(&e))?;
-    let normalised = builder
-        .metadata()
-        .file_metadata()
-        .key_value_metadata()
-        .is_some_and(|kv| {
-            kv.iter()
-                .any(|k| k.key == NORMALISED_KEY && k.value.as_deref() == Some(NORMALISED_VERSION))
-        });
+    let normalised = marked_normalised(builder.metadata().file_metadata());
     let total_rows = u64::try_from(builder.metadata().file_metadata().num_rows())
         .unwrap_or(0)
         .max(1);
@@ -53,13 +48,29 @@ pub(crate) fn read_file(
         .iter()
         .map(|f| f.name().clone())
         .collect();
-    let columns = map_columns(spec, &header, path)?;
+    let mut columns = map_columns(spec, &header, path)?;
     let target = spec.schema();
+    if normalised {
+        // Derived columns are never read from foreign input, but a normalised file holds
+        // the ones duanka computed when it wrote the file.
+        for (c, src) in spec.columns.iter().zip(columns.iter_mut()) {
+            if c.derived() {
+                *src = file_schema.index_of(c.name).ok();
+            }
+        }
+    }
     let fast = normalised
         && spec.columns.iter().zip(&columns).all(|(c, src)| match src {
             Some(j) => file_schema.field(*j).data_type() == &c.kind.data_type(),
-            None => !c.required,
+            None => !c.required && !c.derived(),
         });
+    if !fast {
+        for (c, src) in spec.columns.iter().zip(columns.iter_mut()) {
+            if c.derived() {
+                *src = None;
+            }
+        }
+    }
     let reader = builder
         .with_batch_size(opts.batch_rows)
         .build()
@@ -138,6 +149,31 @@ pub(crate) fn read_file(
         report,
         rejects,
     })
+}
+
+fn marked_normalised(meta: &FileMetaData) -> bool {
+    meta.key_value_metadata().is_some_and(|kv| {
+        kv.iter()
+            .any(|k| k.key == NORMALISED_KEY && k.value.as_deref() == Some(NORMALISED_VERSION))
+    })
+}
+
+/// Whether `path` is a Parquet file that `duanka convert` wrote for `spec`, holding every
+/// column of the table in its normalised type: such a file can be scanned as it is, by
+/// any Parquet reader, with nothing to check or reject.
+pub fn is_normalised(spec: &TableSpec, path: &Path) -> Result<bool, IngestError> {
+    let f = File::open(path).map_err(|e| IngestError::io(path, e))?;
+    let Ok(builder) = ParquetRecordBatchReaderBuilder::try_new(f) else {
+        // Not readable as Parquet: the ordinary reader reports why.
+        return Ok(false);
+    };
+    let schema = builder.schema();
+    Ok(marked_normalised(builder.metadata().file_metadata())
+        && spec.columns.iter().all(|c| {
+            schema
+                .field_with_name(c.name)
+                .is_ok_and(|f| f.data_type() == &c.kind.data_type())
+        }))
 }
 
 /// Any Arrow column as text the value parsers understand. Times become epoch seconds

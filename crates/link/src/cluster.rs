@@ -73,6 +73,7 @@ pub struct ClusterAlert {
     #[serde(serialize_with = "ser_type")]
     pub entity_type: EntityType,
     pub entity_id: String,
+    #[serde(serialize_with = "ser_score")]
     pub score: f64,
     #[serde(serialize_with = "ser_severity")]
     pub severity: Severity,
@@ -109,6 +110,16 @@ pub struct Cluster {
     pub alerts: Vec<ClusterAlert>,
     /// Up to ten hubs touching the cluster, most links first.
     pub hubs: Vec<HubNote>,
+    /// Each case's own chain (the cluster's `chain` starts from its best case), for
+    /// tracing one case; only for clusters of at most `MAX_CASE_CHAINS` cases.
+    pub case_chains: BTreeMap<String, CaseChain>,
+}
+
+/// One case's chain upstream and why it stops.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CaseChain {
+    pub chain: Vec<Hop>,
+    pub stop: Option<String>,
 }
 
 fn ser_type<S: serde::Serializer>(t: &EntityType, s: S) -> Result<S::Ok, S::Error> {
@@ -120,6 +131,12 @@ fn ser_via<S: serde::Serializer>(v: &Option<Via>, s: S) -> Result<S::Ok, S::Erro
         Some(v) => s.serialize_str(v.as_str()),
         None => s.serialize_none(),
     }
+}
+
+/// Scores are written to four decimals, as in `alerts.jsonl`, so that linking from a
+/// scan or from its written alerts gives the same bytes.
+fn ser_score<S: serde::Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64((v * 1e4).round() / 1e4)
 }
 
 fn ser_severity<S: serde::Serializer>(v: &Severity, s: S) -> Result<S::Ok, S::Error> {
@@ -145,6 +162,9 @@ pub struct LinkStats {
 
 pub(crate) const NONE: u32 = u32::MAX;
 const MAX_HUBS_LISTED: usize = 10;
+/// Clusters with more cases keep only the cluster's chain: a search per case would grow
+/// with cases × members.
+const MAX_CASE_CHAINS: usize = 500;
 
 /// The built graph: clusters ranked by loss, and everything the writers need.
 #[derive(Debug)]
@@ -612,6 +632,13 @@ fn describe(ms: &[u32], input: &ChainInput<'_>, cases: &HashMap<u32, i64>) -> (C
     // Members are already in key order; a stable sort keeps it among equal scores.
     alerts.sort_by(|a, b| b.score.total_cmp(&a.score));
     let (chain, stop) = chain::trace(&case_nodes, input);
+    let mut case_chains = BTreeMap::new();
+    if case_nodes.len() <= MAX_CASE_CHAINS {
+        for (&c, id) in case_nodes.iter().zip(&case_ids) {
+            let (chain, stop) = chain::trace(&[c], input);
+            case_chains.insert(id.clone(), CaseChain { chain, stop });
+        }
+    }
 
     let mut per_hub: BTreeMap<u32, u64> = BTreeMap::new();
     for &k in input.to_hub {
@@ -658,6 +685,7 @@ fn describe(ms: &[u32], input: &ChainInput<'_>, cases: &HashMap<u32, i64>) -> (C
         members_by_type: by_type,
         alerts,
         hubs,
+        case_chains,
     };
     (cluster, key)
 }

@@ -127,7 +127,9 @@ mod export;
 mod graph;
 mod warn;
 
-pub use cluster::{Cluster, ClusterAlert, Hop, HubNote, LinkStats, Linked, Member, Settings};
+pub use cluster::{
+    CaseChain, Cluster, ClusterAlert, Hop, HubNote, LinkStats, Linked, Member, Settings,
+};
 pub use entity::{EntityType, NodeId, Policy, Via};
 pub use export::{ExportError, Scope};
 pub use graph::{Contact, GraphBuilder, LinkError, Mark, Provenance};

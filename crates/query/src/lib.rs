@@ -11,19 +11,27 @@ use std::sync::Arc;
 
 use arrow::array::RecordBatch;
 use datafusion::datasource::MemTable;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
 use datafusion::error::DataFusionError;
 use datafusion::execution::FunctionRegistry;
-use datafusion::prelude::{SessionConfig, SessionContext};
-use duanka_ingest::{Dataset, Table};
+use datafusion::logical_expr::SortExpr;
+use datafusion::prelude::{SessionConfig, SessionContext, col};
+use duanka_ingest::{Dataset, NormalisedTable, Table};
 
 pub use lookup::Lookups;
 
 /// Session settings: `threads` is both DataFusion's partition count and its parallelism.
-pub fn session_config(threads: usize) -> SessionConfig {
-    SessionConfig::new()
+/// Any other DataFusion option can be set from the environment (`DATAFUSION_` and the
+/// option's name in capitals, e.g. `DATAFUSION_OPTIMIZER_PREFER_HASH_JOIN=false`), to try
+/// a plan without rebuilding.
+pub fn session_config(threads: usize) -> Result<SessionConfig, DataFusionError> {
+    Ok(SessionConfig::from_env()?
         .with_target_partitions(threads.max(1))
         .with_information_schema(true)
-        .with_default_catalog_and_schema("duanka", "public")
+        .with_default_catalog_and_schema("duanka", "public"))
 }
 
 /// Registers every duanka function, bound to `lookups`, with any function registry: a
@@ -41,7 +49,7 @@ pub fn register_functions(
 /// A session over a dataset: its tables registered under their contract names and all
 /// duanka functions available.
 pub fn session_for(ds: &Dataset, threads: usize) -> Result<SessionContext, DataFusionError> {
-    let ctx = SessionContext::new_with_config(session_config(threads));
+    let ctx = SessionContext::new_with_config(session_config(threads)?);
     let lookups = Arc::new(Lookups::from_dataset(ds));
     for f in udf::all_udfs(lookups) {
         ctx.register_udf(f);
@@ -68,12 +76,58 @@ pub fn register_table(
     Ok(())
 }
 
+/// Whether [`register_normalised`] can take this table: DataFusion reads a path with
+/// pattern characters as a pattern, and wants UTF-8.
+pub fn can_scan(t: &NormalisedTable) -> bool {
+    t.files.iter().all(|f| {
+        f.path
+            .to_str()
+            .is_some_and(|s| !s.contains(['*', '?', '[', ']', '{', '}']))
+    })
+}
+
+/// Registers a table held in Parquet files that `duanka convert` wrote, to be scanned
+/// where it lies: a query then reads only the columns it names, decodes row groups on
+/// every partition at once, and knows that each file is sorted by the table's sort key
+/// (so that grouping by that key needs no hash table of every key). Check
+/// [`can_scan`] first.
+pub fn register_normalised(
+    ctx: &SessionContext,
+    t: &NormalisedTable,
+) -> Result<(), DataFusionError> {
+    let mut urls = Vec::with_capacity(t.files.len());
+    for f in &t.files {
+        let abs = std::path::absolute(&f.path)?;
+        let s = abs
+            .to_str()
+            .ok_or_else(|| DataFusionError::Plan(format!("{}: not a UTF-8 path", abs.display())))?;
+        urls.push(ListingTableUrl::parse(s)?);
+    }
+    let sort: Vec<SortExpr> = t
+        .spec
+        .sort_key
+        .iter()
+        .map(|k| col(*k).sort(true, false))
+        .collect();
+    // The files keep their Arrow types (dictionaries, timestamps with their zone), so the
+    // table has exactly the types of an in-memory table of the same data.
+    let format = ParquetFormat::default().with_force_view_types(false);
+    let options = ListingOptions::new(Arc::new(format))
+        .with_file_extension("")
+        .with_file_sort_order(vec![sort]);
+    let config = ListingTableConfig::new_with_multi_paths(urls)
+        .with_listing_options(options)
+        .with_schema(t.spec.schema());
+    ctx.register_table(t.spec.name, Arc::new(ListingTable::try_new(config)?))?;
+    Ok(())
+}
+
 /// The contract tables a SQL statement reads, so that a command can skip reading the
 /// others. `None` when that cannot be told (the statement does not parse, or it reads
 /// something that is not a contract table, such as `information_schema`): read all.
 pub fn tables_referenced(query: &str) -> Option<Vec<String>> {
     let state = datafusion::execution::SessionStateBuilder::new()
-        .with_config(session_config(1))
+        .with_config(session_config(1).ok()?)
         .build();
     let dialect = state.config().options().sql_parser.dialect;
     let statement = state.sql_to_statement(query, &dialect).ok()?;

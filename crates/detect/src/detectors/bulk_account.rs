@@ -116,20 +116,14 @@ impl BulkAccount {
 
     fn score(&self, sig: &Signals) -> f64 {
         let s = &self.settings;
-        let mut keep = 1.0;
-        for (on, w) in [
+        super::noisy_or(&[
             (sig.burst, s.burst_weight),
             (sig.block, s.block_weight),
             (sig.luhn_bad, s.luhn_weight),
             (sig.offnet, s.offnet_weight),
             (sig.shared, s.shared_weight),
             (true, s.flagged_weight * sig.flagged),
-        ] {
-            if on {
-                keep *= 1.0 - w.clamp(0.0, 1.0);
-            }
-        }
-        (1.0 - keep).clamp(0.0, 1.0)
+        ])
     }
 }
 

@@ -26,8 +26,14 @@ pub const ABOUT: &str = "insider (user): privileged accounts reading the number 
 crate::settings! {
     /// Settings of `insider`. Weights are in [0, 1] and combine as independent evidence.
     Settings {
-        /// Objects whose reads and exports count as subscriber data.
-        sensitive_objects: Vec<String> = ["number_pool", "subscriber", "subscribers", "cdr", "sms"]
+        /// Objects whose reads and exports count as subscriber data (matched as parts of
+        /// the object name, any case: `number_pool`, `SubscriberInfo`, ...). Call
+        /// records are left out by default: billing extracts them every night by design.
+        sensitive_objects: Vec<String> = ["number", "pool", "msisdn", "subscriber", "customer", "imsi"]
+            .map(String::from)
+            .to_vec(),
+        /// Actions that read data out (matched as parts of the action name, any case).
+        read_actions: Vec<String> = ["query", "export", "read", "select", "download", "dump", "extract"]
             .map(String::from)
             .to_vec(),
         /// Fewest sensitive records before volume counts at all.
@@ -93,17 +99,22 @@ impl Insider {
         Insider { settings }
     }
 
-    fn sensitive_list(&self) -> String {
-        let items: Vec<String> = self
-            .settings
-            .sensitive_objects
+    /// `column` contains one of `parts` (any case), as SQL.
+    fn any_part(column: &str, parts: &[String]) -> String {
+        let items: Vec<String> = parts
             .iter()
-            .map(|o| format!("'{}'", o.replace('\'', "''")))
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                format!(
+                    "strpos(lower({column}), '{}') > 0",
+                    p.to_lowercase().replace('\'', "''")
+                )
+            })
             .collect();
         if items.is_empty() {
-            "('')".into()
+            "FALSE".into()
         } else {
-            format!("({})", items.join(", "))
+            format!("({})", items.join(" OR "))
         }
     }
 
@@ -117,8 +128,9 @@ impl Insider {
                  CAST(ts AS BIGINT) + {offset} AS lt FROM audit)"
             ),
             format!(
-                "sens AS (SELECT who, n, lt FROM au WHERE action IN ('query', 'export', 'read', 'download') AND object IN {})",
-                self.sensitive_list()
+                "sens AS (SELECT who, n, lt FROM au WHERE object IS NOT NULL AND {} AND {})",
+                Self::any_part("action", &s.read_actions),
+                Self::any_part("object", &s.sensitive_objects)
             ),
             format!(
                 "per AS (SELECT who, sum(n) AS sensitive, sum(CASE WHEN (lt % 86400) < {} THEN n ELSE 0 END) AS night FROM sens GROUP BY who)",
@@ -131,9 +143,8 @@ impl Insider {
         let (src_cte, unknown) = if has(present, "assets") {
             (
                 "srcs AS (SELECT DISTINCT src FROM au WHERE src IS NOT NULL), \
-                 inv AS (SELECT CAST(ip AS VARCHAR) AS cidr FROM assets), \
-                 hit AS (SELECT s.src FROM srcs s JOIN inv i ON i.cidr = s.src \
-                 UNION ALL SELECT s.src FROM srcs s CROSS JOIN (SELECT cidr FROM inv WHERE strpos(cidr, '/') > 0) i WHERE ip_in_cidr(s.src, i.cidr)), \
+                 hit AS (SELECT s.src FROM srcs s JOIN inv i ON i.host = s.src \
+                 UNION ALL SELECT s.src FROM srcs s CROSS JOIN (SELECT cidr FROM inv WHERE host IS NULL) i WHERE ip_in_cidr(s.src, i.cidr)), \
                  unlisted AS (SELECT src FROM srcs EXCEPT SELECT src FROM hit)",
                 true,
             )
@@ -141,6 +152,7 @@ impl Insider {
             ("", false)
         };
         if unknown {
+            ctes.push(crate::sql::INVENTORY.to_string());
             ctes.push(src_cte.to_string());
             ctes.push(
                 "unk AS (SELECT au.who, au.src, count(*) AS actions FROM au JOIN unlisted u ON u.src = au.src GROUP BY au.who, au.src)"
@@ -190,19 +202,13 @@ impl Insider {
 
     fn score(&self, sig: &Signals) -> f64 {
         let s = &self.settings;
-        let mut keep = 1.0;
-        for (on, w) in [
+        super::noisy_or(&[
             (sig.bulk, s.bulk_weight),
             (sig.spike, s.spike_weight),
             (sig.night, s.night_weight),
             (sig.unknown_host, s.unknown_host_weight),
             (sig.created_rogue, s.created_rogue_weight),
-        ] {
-            if on {
-                keep *= 1.0 - w.clamp(0.0, 1.0);
-            }
-        }
-        (1.0 - keep).clamp(0.0, 1.0)
+        ])
     }
 }
 

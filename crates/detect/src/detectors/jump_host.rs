@@ -78,22 +78,27 @@ impl JumpHost {
         JumpHost { settings }
     }
 
+    /// Reads `flow_pairs` and `flow_hosts` (see `sql::ensure_flow_tables`); the gaps of
+    /// the pairs with enough flows for a beacon come from `flows` itself.
     fn plan(&self, present: &[String]) -> String {
-        let mut ctes = crate::sql::host_ctes(has(present, "assets"));
-        ctes.push(
-            "ext AS (SELECT ip FROM hosts WHERE listed = 0 AND NOT coalesce(ip_is_private(ip), false))".into(),
-        );
-        ctes.push(
-            "g AS (SELECT f.src, f.dst, f.t0, f.t1, f.bytes, f.t0 - lag(f.t0) OVER (PARTITION BY f.src, f.dst ORDER BY f.t0) AS gap \
-             FROM f JOIN ext ON ext.ip = f.dst)"
+        let mut ctes = vec![
+            "ext AS (SELECT ip, country FROM flow_hosts WHERE listed = 0 AND NOT private)".to_string(),
+            "p0 AS (SELECT p.*, ext.country FROM flow_pairs p JOIN ext ON ext.ip = p.dst)".into(),
+            format!(
+                "bp AS (SELECT src, dst FROM p0 WHERE flows >= {})",
+                self.settings.beacon_flows
+            ),
+            "g AS (SELECT r.src, r.dst, r.t0 - lag(r.t0) OVER (PARTITION BY r.src, r.dst ORDER BY r.t0) AS gap, r.bytes \
+             FROM (SELECT CAST(f.src_ip AS VARCHAR) AS src, CAST(f.dst_ip AS VARCHAR) AS dst, CAST(f.ts_start AS BIGINT) AS t0, f.bytes \
+             FROM flows f) r JOIN bp ON bp.src = r.src AND bp.dst = r.dst)"
                 .into(),
-        );
-        ctes.push(
-            "p AS (SELECT src, dst, count(*) AS flows, sum(t1 - t0) AS secs, min(t0) AS t0, max(t1) AS t1, sum(bytes) AS bytes, \
-             avg(CAST(gap AS DOUBLE)) AS gap_mean, stddev(CAST(gap AS DOUBLE)) AS gap_sd, \
+            "gs AS (SELECT src, dst, avg(CAST(gap AS DOUBLE)) AS gap_mean, stddev(CAST(gap AS DOUBLE)) AS gap_sd, \
              avg(CAST(bytes AS DOUBLE)) AS bytes_mean, stddev(CAST(bytes AS DOUBLE)) AS bytes_sd FROM g GROUP BY src, dst)"
                 .into(),
-        );
+            "p AS (SELECT p0.*, gs.gap_mean, gs.gap_sd, gs.bytes_mean, gs.bytes_sd FROM p0 \
+             LEFT JOIN gs ON gs.src = p0.src AND gs.dst = p0.dst)"
+                .into(),
+        ];
         let (flag_col, flag_join) = if has(present, FINDINGS) {
             ctes.push(
                 "rogue AS (SELECT entity_id AS ip, max(score) AS score FROM findings \
@@ -108,9 +113,8 @@ impl JumpHost {
             ("CAST(0 AS DOUBLE) AS src_flag", "")
         };
         format!(
-            "WITH {} SELECT p.*, upper(ip_country(p.dst)) AS country, hs.listed AS src_listed, hs.role AS src_role, \
-             coalesce(ip_is_private(p.src), false) AS src_private, {flag_col} \
-             FROM p JOIN hosts hs ON hs.ip = p.src {flag_join} ORDER BY p.src, p.dst",
+            "WITH {} SELECT p.*, hs.listed AS src_listed, hs.role AS src_role, hs.private AS src_private, {flag_col} \
+             FROM p JOIN flow_hosts hs ON hs.ip = p.src {flag_join} ORDER BY p.src, p.dst",
             ctes.join(", ")
         )
     }
@@ -166,6 +170,7 @@ impl Detector for JumpHost {
         present: &'a [String],
     ) -> BoxFuture<'a, Result<Vec<Alert>, DataFusionError>> {
         Box::pin(async move {
+            crate::sql::ensure_flow_tables(ctx, has(present, "assets")).await?;
             let batches = ctx.sql(&self.plan(present)).await?.collect().await?;
             let mut pairs = Vec::new();
             for b in &batches {
@@ -215,6 +220,11 @@ impl Detector for JumpHost {
                 }
             };
             let home = self.settings.home_country.to_uppercase();
+            // Onward tunnels abroad held by external addresses, by holder, for the relay hop.
+            let mut onward: BTreeMap<&str, Vec<&Pair>> = BTreeMap::new();
+            for q in pairs.iter().filter(|q| q.holder == 3 && q.country != home) {
+                onward.entry(q.src.as_str()).or_default().push(q);
+            }
             for p in pairs.iter().filter(|p| p.holder != 3) {
                 let tunnel = self.tunnel(p);
                 let score = (tunnel * self.place(&p.country) * self.holder(p)).clamp(0.0, 1.0);
@@ -223,7 +233,7 @@ impl Detector for JumpHost {
                 }
                 // One hop on: a domestic relay that itself holds a tunnel abroad.
                 if p.country == home && tunnel > 0.0 {
-                    for q in pairs.iter().filter(|q| q.src == p.dst && q.country != home) {
+                    for q in onward.get(p.dst.as_str()).into_iter().flatten() {
                         let onward = self.tunnel(q) * self.place(&q.country);
                         let score = (tunnel * onward * self.holder(p)).clamp(0.0, 1.0);
                         if score >= self.settings.report_from {

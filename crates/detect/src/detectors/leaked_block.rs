@@ -79,15 +79,12 @@ impl LeakedBlock {
             "r.msisdn".to_string(),
             "msisdn_block(r.msisdn) AS block".into(),
             "r.otp_sms".into(),
-            "s.services".into(),
+            "r.services".into(),
             "CAST(r.first_seen AS BIGINT) AS first_seen".into(),
             "CAST(r.last_seen AS BIGINT) AS last_seen".into(),
             "coalesce(mo.mo_sms, 0) AS mo_sms".into(),
         ];
-        let mut joins = vec![
-            "JOIN svc s ON s.msisdn = r.msisdn".to_string(),
-            "LEFT JOIN mo ON mo.msisdn = r.msisdn".into(),
-        ];
+        let mut joins = vec!["LEFT JOIN mo ON mo.msisdn = r.msisdn".to_string()];
         if has(present, "calls") {
             ctes.push("cl AS (SELECT msisdn, count(*) AS calls FROM calls GROUP BY msisdn)".into());
             cols.push("coalesce(cl.calls, 0) AS calls".into());

@@ -87,9 +87,9 @@ impl OtpSink {
             joins.push("LEFT JOIN sub ON sub.msisdn = r.msisdn".into());
         }
         format!(
-            "WITH {} SELECT r.msisdn, r.otp_sms, s.services, CAST(r.first_seen AS BIGINT) AS first_seen, \
-             CAST(r.last_seen AS BIGINT) AS last_seen, {} FROM recv r JOIN svc s ON s.msisdn = r.msisdn {} \
-             WHERE s.services >= {} ORDER BY r.msisdn",
+            "WITH {} SELECT r.msisdn, r.otp_sms, r.services, CAST(r.first_seen AS BIGINT) AS first_seen, \
+             CAST(r.last_seen AS BIGINT) AS last_seen, {} FROM recv r {} \
+             WHERE r.services >= {} ORDER BY r.msisdn",
             ctes.join(", "),
             cols.join(", "),
             joins.join(" "),

@@ -2,8 +2,8 @@
 //! inventory does not know — the seed story's server, set up by the network manager
 //! himself, that took the verification SMS of millions of numbers.
 //!
-//! Candidates are internal addresses (private ranges; a listed host is by definition
-//! known) seen in `flows` and absent from `assets`. An unknown host alone is a lead; what
+//! Candidates are internal addresses (private ranges, or the networks — IPv4 /16 — the
+//! inventory has hosts in) seen in `flows` and absent from `assets`. An unknown host alone is a lead; what
 //! it talks to makes it a finding: SMS and signalling nodes (an inventoried SMSC, SMS
 //! gateway, HLR/STP, or the SMPP port 2775), databases (the number pool), foreign
 //! addresses (per `geoip`), and how long it stays active. Cross-check: a candidate that
@@ -27,7 +27,7 @@ crate::settings! {
     /// evidence: 1 − Π(1 − weight).
     Settings {
         /// Weight of talking to SMS or signalling nodes (or the SMPP port).
-        signalling_weight: f64 = 0.5,
+        signalling_weight: f64 = 0.6,
         /// Weight of talking to databases (`assets.role = 'db'`).
         db_weight: f64 = 0.35,
         /// Weight of talking to foreign addresses.
@@ -66,29 +66,26 @@ impl RogueHost {
         RogueHost { settings }
     }
 
+    /// Reads `flow_pairs` and `flow_hosts` (see `sql::ensure_flow_tables`).
     fn plan(&self, present: &[String]) -> String {
-        let home = self.settings.home_country.replace('\'', "");
-        let mut ctes = crate::sql::host_ctes(true);
-        ctes.push("cand AS (SELECT ip FROM hosts WHERE listed = 0 AND ip_is_private(ip))".into());
-        ctes.push(format!(
-            "o AS (SELECT c.ip, count(*) AS flows_out, sum(f.bytes) AS bytes_out, min(f.t0) AS t0, max(f.t1) AS t1, \
-             sum(CASE WHEN h.role IN {roles} OR f.dst_port = 2775 THEN 1 ELSE 0 END) AS signalling, \
-             sum(CASE WHEN h.role = 'db' THEN 1 ELSE 0 END) AS db, \
-             sum(CASE WHEN upper(ip_country(f.dst)) NOT IN ('{home}', 'PRIVATE', 'UNKNOWN') THEN 1 ELSE 0 END) AS foreign_flows \
-             FROM cand c JOIN f ON f.src = c.ip LEFT JOIN hosts h ON h.ip = f.dst GROUP BY c.ip)",
-            roles = crate::sql::SIGNALLING_ROLES
-        ));
-        ctes.push(
-            "i AS (SELECT c.ip, count(*) AS flows_in, min(f.t0) AS t0, max(f.t1) AS t1, \
-             sum(CASE WHEN f.dst_port = 22 THEN 1 ELSE 0 END) AS ssh_in \
-             FROM cand c JOIN f ON f.dst = c.ip GROUP BY c.ip)"
+        let home = self.settings.home_country.replace('\'', "").to_uppercase();
+        let foreign = format!("h.country NOT IN ('{home}', 'PRIVATE', 'UNKNOWN')");
+        let mut ctes = vec![
+            // Internal: private, or in a network the inventory has hosts in.
+            "cand AS (SELECT ip FROM flow_hosts WHERE listed = 0 AND (private OR own_net))".to_string(),
+            format!(
+                "o AS (SELECT c.ip, sum(p.flows) AS flows_out, sum(p.bytes) AS bytes_out, min(p.t0) AS t0, max(p.t1) AS t1, \
+                 sum(CASE WHEN h.role IN {roles} THEN p.flows ELSE p.smpp END) AS signalling, \
+                 sum(CASE WHEN h.role = 'db' THEN p.flows ELSE 0 END) AS db, \
+                 sum(CASE WHEN {foreign} THEN p.flows ELSE 0 END) AS foreign_flows, \
+                 sum(CASE WHEN {foreign} THEN 1 ELSE 0 END) AS foreign_peers \
+                 FROM cand c JOIN flow_pairs p ON p.src = c.ip LEFT JOIN flow_hosts h ON h.ip = p.dst GROUP BY c.ip)",
+                roles = crate::sql::SIGNALLING_ROLES
+            ),
+            "i AS (SELECT c.ip, sum(p.flows) AS flows_in, min(p.t0) AS t0, max(p.t1) AS t1, sum(p.ssh) AS ssh_in \
+             FROM cand c JOIN flow_pairs p ON p.dst = c.ip GROUP BY c.ip)"
                 .into(),
-        );
-        ctes.push(
-            "fp AS (SELECT ip, count(*) AS foreign_peers FROM (SELECT DISTINCT c.ip, f.dst FROM cand c JOIN f ON f.src = c.ip \
-             WHERE upper(ip_country(f.dst)) NOT IN ('PRIVATE', 'UNKNOWN')) GROUP BY ip)"
-                .into(),
-        );
+        ];
         let (otp_col, otp_join) = if has(present, "sms") {
             ctes.push(format!(
                 "dn AS (SELECT CAST(delivery_node AS VARCHAR) AS ip, count(*) AS otp_delivered FROM sms \
@@ -106,10 +103,10 @@ impl RogueHost {
             "WITH {} SELECT c.ip, coalesce(o.flows_out, 0) AS flows_out, coalesce(i.flows_in, 0) AS flows_in, \
              coalesce(o.bytes_out, 0) AS bytes_out, coalesce(o.signalling, 0) AS signalling, coalesce(o.db, 0) AS db, \
              coalesce(o.foreign_flows, 0) AS foreign_flows, coalesce(i.ssh_in, 0) AS ssh_in, \
-             coalesce(fp.foreign_peers, 0) AS foreign_peers, \
+             coalesce(o.foreign_peers, 0) AS foreign_peers, \
              least(coalesce(o.t0, i.t0), coalesce(i.t0, o.t0)) AS first_seen, \
              greatest(coalesce(o.t1, i.t1), coalesce(i.t1, o.t1)) AS last_seen, {otp_col} \
-             FROM cand c LEFT JOIN o ON o.ip = c.ip LEFT JOIN i ON i.ip = c.ip LEFT JOIN fp ON fp.ip = c.ip {otp_join} \
+             FROM cand c LEFT JOIN o ON o.ip = c.ip LEFT JOIN i ON i.ip = c.ip {otp_join} \
              ORDER BY c.ip",
             ctes.join(", ")
         )
@@ -117,18 +114,13 @@ impl RogueHost {
 
     fn score(&self, a: &Activity) -> f64 {
         let s = &self.settings;
-        let mut keep = 1.0 - s.unknown_weight.clamp(0.0, 1.0);
-        for (on, w) in [
+        let mut score = super::noisy_or(&[
+            (true, s.unknown_weight),
             (a.signalling > 0, s.signalling_weight),
             (a.db > 0, s.db_weight),
             (a.foreign > 0, s.foreign_weight),
             (a.span_hours >= s.long_hours, s.long_weight),
-        ] {
-            if on {
-                keep *= 1.0 - w.clamp(0.0, 1.0);
-            }
-        }
-        let mut score = 1.0 - keep;
+        ]);
         if a.otp_delivered > 0 {
             score = score.max(s.delivery_score);
         }
@@ -152,6 +144,7 @@ impl Detector for RogueHost {
         present: &'a [String],
     ) -> BoxFuture<'a, Result<Vec<Alert>, DataFusionError>> {
         Box::pin(async move {
+            crate::sql::ensure_flow_tables(ctx, true).await?;
             let batches = ctx.sql(&self.plan(present)).await?.collect().await?;
             let mut alerts = Vec::new();
             for b in &batches {

@@ -169,8 +169,7 @@ impl TamperedImei {
 
     fn score(&self, sig: &Signals) -> f64 {
         let s = &self.settings;
-        let mut keep = 1.0;
-        for (on, w) in [
+        super::noisy_or(&[
             (sig.luhn_bad, s.luhn_weight),
             (sig.tac_unknown, s.unknown_tac_weight),
             (sig.churn, s.churn_weight),
@@ -178,12 +177,7 @@ impl TamperedImei {
             (sig.offnet_signup, s.offnet_weight),
             (sig.shared, s.shared_weight),
             (sig.burst, s.burst_weight),
-        ] {
-            if on {
-                keep *= 1.0 - w.clamp(0.0, 1.0);
-            }
-        }
-        (1.0 - keep).clamp(0.0, 1.0)
+        ])
     }
 }
 

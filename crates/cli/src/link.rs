@@ -1,0 +1,314 @@
+//! `duanka link` (linkage alone, on a scanned output), `duanka trace` (one case's chain)
+//! and the linkage outputs `duanka scan` writes: `clusters.jsonl`, `warnings.csv`,
+//! `graph.graphml`.
+
+use std::io::{BufRead, Write};
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Context, anyhow};
+use duanka_detect::{Config, registry};
+use duanka_link::{Linked, Scope};
+use duanka_model::{Alert, Severity};
+use serde_json::Value;
+
+use crate::args::{LinkArgs, ReportFormat};
+use crate::{Failure, read};
+
+/// Entity types an alert may name (the truth table's, plus `node` and `device`).
+const ENTITY_TYPES: [&str; 9] = [
+    "msisdn", "imsi", "imei", "account", "device", "ip", "node", "user", "case",
+];
+
+fn create(path: &Path) -> Result<std::io::BufWriter<std::fs::File>, Failure> {
+    std::fs::File::create(path)
+        .map(std::io::BufWriter::new)
+        .with_context(|| format!("{}: cannot create", path.display()))
+        .map_err(Failure::input)
+}
+
+/// Writes `clusters.jsonl`, `warnings.csv` and `graph.graphml` (every fed entity) into `out`.
+pub(crate) fn write_outputs(linked: &Linked, out: &Path) -> Result<(), Failure> {
+    let write = |name: &str, f: &dyn Fn(&mut dyn Write) -> anyhow::Result<()>| {
+        let path = out.join(name);
+        let mut w = create(&path)?;
+        f(&mut w)
+            .and_then(|()| w.flush().map_err(anyhow::Error::from))
+            .with_context(|| format!("{}: cannot write", path.display()))
+            .map_err(Failure::input)
+    };
+    write("clusters.jsonl", &|w| Ok(linked.write_clusters_jsonl(w)?))?;
+    write("warnings.csv", &|w| Ok(linked.write_warnings_csv(w)?))?;
+    write("graph.graphml", &|w| {
+        Ok(linked.write_graphml(Scope::All, w)?)
+    })?;
+    Ok(())
+}
+
+/// The closing lines about linkage.
+pub(crate) fn print_summary(linked: &Linked, millis: u128) {
+    let s = linked.stats();
+    println!(
+        "{:<16} {:>7} clusters from {} entities and {} links ({} hubs held apart) in {millis} ms",
+        "link", s.clusters, s.entities, s.links, s.hubs
+    );
+    if let Some(top) = linked.clusters().first() {
+        let chain: Vec<String> = top
+            .chain
+            .iter()
+            .map(|h| format!("{} {}", h.entity_type.as_str(), h.entity_id))
+            .collect();
+        println!(
+            "top cluster {}: {} case(s), ¥{:.2} lost, {} members; chain: {}",
+            top.cluster_id,
+            top.case_ids.len(),
+            top.total_loss as f64 / 100.0,
+            top.members.len(),
+            chain.join(" → ")
+        );
+    }
+    let warnings = linked.warnings();
+    if !warnings.is_empty() {
+        let tier = |t: &str| warnings.iter().filter(|w| w.tier.as_str() == t).count();
+        println!(
+            "early warning: {} subscribers ({} high, {} medium, {} low)",
+            warnings.len(),
+            tier("high"),
+            tier("medium"),
+            tier("low")
+        );
+    }
+}
+
+/// Reads a scan's `alerts.jsonl` back (only what linkage needs: who, what, how sure).
+fn read_alerts(path: &Path) -> Result<Vec<Alert>, Failure> {
+    let names: Vec<&'static str> = registry(&Config::default())
+        .iter()
+        .map(|d| d.info().name)
+        .collect();
+    let file = std::fs::File::open(path)
+        .with_context(|| format!("{}: cannot open (run `duanka scan` first)", path.display()))
+        .map_err(Failure::input)?;
+    let mut alerts = Vec::new();
+    for (k, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let at = || format!("{}:{}", path.display(), k + 1);
+        let line = line.with_context(at).map_err(Failure::input)?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let v: Value = serde_json::from_str(&line)
+            .with_context(|| format!("{}: not a JSON object", at()))
+            .map_err(Failure::input)?;
+        let field = |f: &str| v.get(f).and_then(Value::as_str);
+        let bad = |why: String| Failure::input(anyhow!("{}: {why}", at()));
+        let detector = field("detector")
+            .and_then(|d| names.iter().find(|n| **n == d).copied())
+            .ok_or_else(|| bad(format!("unknown detector {:?}", v.get("detector"))))?;
+        let entity_type = field("entity_type")
+            .and_then(|t| ENTITY_TYPES.iter().find(|n| **n == t).copied())
+            .ok_or_else(|| bad(format!("unknown entity_type {:?}", v.get("entity_type"))))?;
+        let entity_id = field("entity_id")
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| bad("no entity_id".into()))?;
+        let score = v
+            .get("score")
+            .and_then(Value::as_f64)
+            .filter(|s| (0.0..=1.0).contains(s))
+            .ok_or_else(|| bad("score missing or outside [0, 1]".into()))?;
+        alerts.push(Alert {
+            detector,
+            entity_type,
+            entity_id: entity_id.to_string(),
+            score,
+            severity: Severity::from_score(score),
+            first_seen: v.get("first_seen").and_then(Value::as_i64),
+            last_seen: v.get("last_seen").and_then(Value::as_i64),
+            explanation: field("explanation").unwrap_or_default().to_string(),
+            evidence: Vec::new(),
+        });
+    }
+    Ok(alerts)
+}
+
+/// `duanka link DATASET --data OUTDIR`: linkage alone, from the dataset and the alerts
+/// of an earlier scan; rewrites the linkage outputs in OUTDIR, and optionally exports a
+/// cluster or the whole graph.
+pub(crate) fn run(a: &LinkArgs) -> Result<(), Failure> {
+    let alerts = read_alerts(&a.data.join("alerts.jsonl"))?;
+    let ds = read::read(&a.dataset, &a.read, None)?;
+    let threads = read::threads(&a.read);
+    let present: Vec<String> = ds.tables.iter().map(|t| t.name().to_string()).collect();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_all()
+        .build()
+        .map_err(Failure::internal)?;
+    let started = Instant::now();
+    let linked = runtime
+        .block_on(async {
+            let ctx = duanka_query::session_for(&ds, threads)?;
+            let input = duanka_engine::LinkInput {
+                ctx: &ctx,
+                present: &present,
+                alerts: &alerts,
+            };
+            anyhow::Ok(duanka_engine::link(&input, &duanka_link::Settings::default()).await?)
+        })
+        .map_err(Failure::internal)?;
+    let millis = started.elapsed().as_millis();
+    write_outputs(&linked, &a.data)?;
+    let scope = match &a.cluster {
+        Some(id) => {
+            if !linked.clusters().iter().any(|c| &c.cluster_id == id) {
+                return Err(Failure::usage(anyhow!(
+                    "no cluster {id}; clusters are c0001 … c{:04}",
+                    linked.clusters().len()
+                )));
+            }
+            Scope::Cluster(id)
+        }
+        None => Scope::All,
+    };
+    if let Some(path) = &a.graphml {
+        let mut w = create(path)?;
+        linked
+            .write_graphml(scope, &mut w)
+            .map_err(anyhow::Error::from)
+            .and_then(|()| w.flush().map_err(anyhow::Error::from))
+            .with_context(|| format!("{}: cannot write", path.display()))
+            .map_err(Failure::input)?;
+    }
+    if let Some(dir) = &a.i2 {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("{}: cannot create", dir.display()))
+            .map_err(Failure::input)?;
+        let (ep, lp) = (dir.join("entities.csv"), dir.join("links.csv"));
+        let (mut e, mut l) = (create(&ep)?, create(&lp)?);
+        linked
+            .write_i2(scope, &mut e, &mut l)
+            .map_err(anyhow::Error::from)
+            .and_then(|()| e.flush().map_err(anyhow::Error::from))
+            .and_then(|()| l.flush().map_err(anyhow::Error::from))
+            .with_context(|| format!("{}: cannot write the i2 tables", dir.display()))
+            .map_err(Failure::input)?;
+    }
+    print_summary(&linked, millis);
+    println!(
+        "wrote clusters.jsonl, warnings.csv, graph.graphml in {}",
+        a.data.display()
+    );
+    Ok(())
+}
+
+/// `duanka trace CASE_ID --data OUTDIR`: the chain of one case, from `clusters.jsonl`.
+pub(crate) fn trace(case_id: &str, data: &Path, format: ReportFormat) -> Result<(), Failure> {
+    let path = data.join("clusters.jsonl");
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| {
+            format!(
+                "{}: cannot read (run `duanka scan` or `duanka link` first)",
+                path.display()
+            )
+        })
+        .map_err(Failure::input)?;
+    let mut found = None;
+    for (k, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let v: Value = serde_json::from_str(line)
+            .with_context(|| format!("{}:{}: not a JSON object", path.display(), k + 1))
+            .map_err(Failure::input)?;
+        let holds = v
+            .get("case_ids")
+            .and_then(Value::as_array)
+            .is_some_and(|ids| ids.iter().any(|i| i.as_str() == Some(case_id)));
+        if holds {
+            found = Some(v);
+            break;
+        }
+    }
+    let Some(c) = found else {
+        return Err(Failure::usage(anyhow!(
+            "case {case_id} is in no cluster of {} (not linked to any finding)",
+            path.display()
+        )));
+    };
+    let empty = Vec::new();
+    // The case's own chain when the cluster kept one, else the cluster's.
+    let own = c.get("case_chains").and_then(|m| m.get(case_id));
+    let chain = own
+        .and_then(|o| o.get("chain"))
+        .or_else(|| c.get("chain"))
+        .and_then(Value::as_array)
+        .unwrap_or(&empty);
+    let stop = own.map_or_else(|| c.get("stop"), |o| o.get("stop"));
+    let alerts = c.get("alerts").and_then(Value::as_array).unwrap_or(&empty);
+    if format == ReportFormat::Json {
+        let out = serde_json::json!({
+            "case_id": case_id,
+            "cluster_id": c.get("cluster_id"),
+            "cases": c.get("case_ids").and_then(Value::as_array).map_or(0, Vec::len),
+            "total_loss": c.get("total_loss"),
+            "chain": chain,
+            "stop": stop,
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&out).map_err(Failure::internal)?
+        );
+        return Ok(());
+    }
+    let s = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or("").to_string();
+    let cases = c
+        .get("case_ids")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    let loss = c.get("total_loss").and_then(Value::as_i64).unwrap_or(0);
+    println!(
+        "case {case_id} is in cluster {} with {cases} case(s), ¥{:.2} lost in all",
+        s(c.get("cluster_id")),
+        loss as f64 / 100.0
+    );
+    println!("chain, from the case upstream to the furthest supplier found:");
+    for (k, hop) in chain.iter().enumerate() {
+        let (ty, id) = (s(hop.get("entity_type")), s(hop.get("entity_id")));
+        let mark = alerts
+            .iter()
+            .find(|a| s(a.get("entity_type")) == ty && s(a.get("entity_id")) == id)
+            .map(|a| {
+                let dets: Vec<String> = a
+                    .get("detectors")
+                    .and_then(Value::as_array)
+                    .map(|d| {
+                        d.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_string)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                format!(
+                    "  [{} {:.2}: {}]",
+                    s(a.get("severity")),
+                    a.get("score").and_then(Value::as_f64).unwrap_or(0.0),
+                    dets.join(", ")
+                )
+            })
+            .unwrap_or_default();
+        if k == 0 {
+            println!("  {ty} {id}{mark}");
+        } else {
+            println!("  ← {:<24} {ty} {id}{mark}", s(hop.get("via")));
+        }
+    }
+    if own.is_none() {
+        println!(
+            "(the cluster's chain, from its best case: no per-case chain kept for so large a cluster)"
+        );
+    }
+    match stop.and_then(Value::as_str) {
+        Some(why) => println!("the chain stops: {why}"),
+        None => println!("the chain reaches an operator user: the supplier."),
+    }
+    Ok(())
+}

@@ -1,0 +1,331 @@
+//! The insider-side detectors on small hand-built flow, audit and inventory tables, one
+//! test per signal: a long tunnel abroad, a beacon, a domestic relay hop, a bulk export
+//! against peers, off-hours work from a host outside the inventory (created by the same
+//! account), and the SMS test lab that does what a rogue host does but is listed.
+
+#![allow(clippy::unwrap_used)] // test helpers: a failure is the test failing
+
+use duanka_detect::{Config, registry, scan};
+use duanka_ingest::{ReadOptions, read_dataset};
+use duanka_model::{Alert, Figure};
+
+const ASSETS: &str = "ip,hostname,owner,role,network
+10.9.1.5,smsc-01,ops,smsc,signalling
+10.9.2.9,smstest-lab,qa,test,mgmt
+10.9.2.14,numpool-db,dba,db,mgmt
+10.9.2.40,vendor-vpn,ops,vpn,mgmt
+10.9.3.0/24,office-lan,it,workstation,office
+58.60.1.10,oss-public-01,ops,oss,mgmt
+";
+
+const GEOIP: &str = "cidr,country
+1.2.0.0/16,CN
+203.0.113.0/24,KH
+198.51.100.0/24,SG
+192.0.2.0/24,PH
+100.20.0.0/16,JP
+";
+
+struct Net {
+    name: &'static str,
+    flows: String,
+    audit: String,
+}
+
+fn t(s: i64) -> String {
+    let s = s.rem_euclid(86_400);
+    format!(
+        "2025-10-14 {:02}:{:02}:{:02}",
+        s / 3600,
+        (s / 60) % 60,
+        s % 60
+    )
+}
+
+impl Net {
+    fn new(name: &'static str) -> Self {
+        let mut n = Net {
+            name,
+            flows: "ts_start,ts_end,src_ip,dst_ip,src_port,dst_port,proto,bytes\n".into(),
+            audit: "ts,user,action,object,record_count,src_ip\n".into(),
+        };
+        // Background: the listed lab's SMPP binds and a few staff at work.
+        for h in 0..24 {
+            n.flow(
+                h * 3600,
+                h * 3600 + 1500,
+                "10.9.2.9",
+                "10.9.1.5",
+                2775,
+                900_000,
+            );
+        }
+        for k in 0..10 {
+            let ws = format!("10.9.3.{}", 20 + k);
+            let who = format!("staff{k}");
+            n.act(9 * 3600 + k * 60, &who, "login", "oss", 0, &ws);
+            n.act(
+                10 * 3600 + k * 60,
+                &who,
+                "query",
+                "number_pool",
+                50 + k * 10,
+                &ws,
+            );
+            n.act(
+                11 * 3600 + k * 60,
+                &who,
+                "export",
+                "subscriber",
+                500 + k * 100,
+                &ws,
+            );
+        }
+        n
+    }
+
+    fn flow(&mut self, t0: i64, t1: i64, src: &str, dst: &str, port: u32, bytes: u64) {
+        self.flows.push_str(&format!(
+            "{},{},{src},{dst},40000,{port},tcp,{bytes}\n",
+            t(t0),
+            t(t1)
+        ));
+    }
+
+    fn act(&mut self, at: i64, who: &str, action: &str, object: &str, n: i64, src: &str) {
+        self.audit
+            .push_str(&format!("{},{who},{action},{object},{n},{src}\n", t(at)));
+    }
+
+    fn run(&self) -> Vec<Alert> {
+        let dir = std::env::temp_dir().join(format!(
+            "duanka-insider-{}-{}",
+            self.name,
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        for (file, text) in [
+            ("assets.csv", ASSETS),
+            ("geoip.csv", GEOIP),
+            ("flows.csv", &self.flows),
+            ("audit.csv", &self.audit),
+        ] {
+            std::fs::write(dir.join(file), text).unwrap();
+        }
+        let ds = read_dataset(&dir, &ReadOptions::default()).unwrap();
+        let present: Vec<String> = ds.tables.iter().map(|t| t.name().to_string()).collect();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let out = rt.block_on(async {
+            let ctx = duanka_query::session_for(&ds, 2).unwrap();
+            scan(&ctx, &present, &registry(&Config::default()), &|_, _| {})
+                .await
+                .unwrap()
+        });
+        let _ = std::fs::remove_dir_all(&dir);
+        out.alerts
+    }
+}
+
+fn score(alerts: &[Alert], detector: &str, id: &str) -> f64 {
+    alerts
+        .iter()
+        .filter(|a| a.detector == detector && a.entity_id == id)
+        .map(|a| a.score)
+        .fold(0.0, f64::max)
+}
+
+fn evidence<'a>(alerts: &'a [Alert], detector: &str, id: &str, key: &str) -> Option<&'a Figure> {
+    alerts
+        .iter()
+        .find(|a| a.detector == detector && a.entity_id == id)
+        .and_then(|a| a.evidence.iter().find(|(k, _)| *k == key).map(|(_, v)| v))
+}
+
+#[test]
+fn a_long_tunnel_abroad_from_an_unknown_host_is_a_jump_host_and_the_vendor_is_not() {
+    let mut n = Net::new("tunnel");
+    n.flow(60, 86_000, "10.9.2.150", "203.0.113.7", 443, 800_000_000);
+    n.flow(30, 86_300, "10.9.2.40", "198.51.100.9", 1194, 200_000_000);
+    let alerts = n.run();
+    assert!(
+        score(&alerts, "jump_host", "203.0.113.7") >= 0.8,
+        "{alerts:#?}"
+    );
+    assert!(score(&alerts, "jump_host", "198.51.100.9") < 0.5);
+    // The unknown host itself: foreign traffic, long-lived, not in the inventory.
+    assert!(score(&alerts, "rogue_host", "10.9.2.150") >= 0.5);
+}
+
+#[test]
+fn a_regular_beacon_is_a_jump_host_and_irregular_browsing_is_not() {
+    let mut n = Net::new("beacon");
+    for k in 0..48 {
+        let s = 600 + k * 1800 + (k % 3) * 4;
+        n.flow(
+            s,
+            s + 20,
+            "10.9.2.151",
+            "192.0.2.77",
+            8443,
+            4_000 + (k % 2) as u64,
+        );
+    }
+    // A workstation browsing a Japanese site now and then.
+    let mut s = 9 * 3600;
+    for k in 0..12 {
+        s += [300, 4000, 90, 2200, 700, 15][k % 6];
+        n.flow(
+            s,
+            s + 40,
+            "10.9.3.25",
+            "100.20.3.4",
+            443,
+            90_000 * (k as u64 + 1),
+        );
+    }
+    let alerts = n.run();
+    assert!(
+        score(&alerts, "jump_host", "192.0.2.77") >= 0.8,
+        "{alerts:#?}"
+    );
+    assert!(score(&alerts, "jump_host", "100.20.3.4") < 0.5);
+}
+
+#[test]
+fn a_domestic_relay_is_followed_one_hop_to_the_foreign_end() {
+    let mut n = Net::new("relay");
+    n.flow(100, 80_000, "10.9.2.152", "1.2.3.4", 443, 500_000_000);
+    n.flow(200, 80_100, "1.2.3.4", "203.0.113.99", 443, 500_000_000);
+    let alerts = n.run();
+    assert!(
+        score(&alerts, "jump_host", "203.0.113.99") >= 0.8,
+        "{alerts:#?}"
+    );
+    assert_eq!(
+        evidence(&alerts, "jump_host", "203.0.113.99", "relay"),
+        Some(&Figure::Text("1.2.3.4".into()))
+    );
+    assert!(score(&alerts, "jump_host", "1.2.3.4") >= 0.5);
+}
+
+#[test]
+fn a_bulk_export_alone_is_a_lead_and_off_hours_from_a_created_unknown_host_is_high() {
+    let mut n = Net::new("audit");
+    // The resource team's day-time extract from the office: far above peers, nothing else.
+    n.act(
+        14 * 3600,
+        "lin.feng",
+        "export",
+        "number_pool",
+        60_000,
+        "10.9.3.35",
+    );
+    // The insider: creates a host from his workstation, then reads the pool from it at night.
+    n.act(
+        2 * 3600,
+        "zhou.bin",
+        "create_host",
+        "10.9.2.160",
+        1,
+        "10.9.3.40",
+    );
+    n.act(2 * 3600 + 2400, "zhou.bin", "login", "oss", 0, "10.9.2.160");
+    for k in 0..3 {
+        let at = 2 * 3600 + 3000 + k * 900;
+        n.act(at, "zhou.bin", "query", "number_pool", 10_000, "10.9.2.160");
+        n.act(
+            at + 120,
+            "zhou.bin",
+            "export",
+            "number_pool",
+            3_000_000,
+            "10.9.2.160",
+        );
+    }
+    // The host he created talks to the SMSC and the number-pool database.
+    for h in 0..24 {
+        n.flow(
+            h * 3600,
+            h * 3600 + 3500,
+            "10.9.2.160",
+            "10.9.1.5",
+            2775,
+            60_000,
+        );
+    }
+    n.flow(
+        3 * 3600,
+        3 * 3600 + 600,
+        "10.9.2.160",
+        "10.9.2.14",
+        1521,
+        180_000_000,
+    );
+    let alerts = n.run();
+    assert!(score(&alerts, "insider", "zhou.bin") >= 0.8, "{alerts:#?}");
+    assert_eq!(
+        evidence(&alerts, "insider", "zhou.bin", "created_rogue_host"),
+        Some(&Figure::Text("10.9.2.160".into()))
+    );
+    let lin = score(&alerts, "insider", "lin.feng");
+    assert!(lin > 0.0 && lin < 0.5, "{lin}");
+    for k in 0..10 {
+        assert_eq!(score(&alerts, "insider", &format!("staff{k}")), 0.0);
+    }
+    assert!(score(&alerts, "rogue_host", "10.9.2.160") >= 0.8);
+}
+
+#[test]
+fn the_listed_test_lab_is_not_a_rogue_host_but_the_same_traffic_unlisted_is() {
+    let mut n = Net::new("lab");
+    for h in 0..24 {
+        n.flow(
+            h * 3600 + 60,
+            h * 3600 + 1560,
+            "10.9.2.170",
+            "10.9.1.5",
+            2775,
+            900_000,
+        );
+    }
+    let alerts = n.run();
+    assert_eq!(score(&alerts, "rogue_host", "10.9.2.9"), 0.0);
+    assert!(
+        score(&alerts, "rogue_host", "10.9.2.170") >= 0.5,
+        "{alerts:#?}"
+    );
+}
+
+#[test]
+fn an_unlisted_host_in_a_public_network_of_the_operator_is_a_candidate_too() {
+    let mut n = Net::new("public");
+    for h in 0..24 {
+        n.flow(
+            h * 3600 + 60,
+            h * 3600 + 1560,
+            "58.60.7.7",
+            "10.9.1.5",
+            2775,
+            900_000,
+        );
+        // An outside address talking to the same SMSC is not the operator's host.
+        n.flow(
+            h * 3600 + 90,
+            h * 3600 + 1590,
+            "100.20.7.7",
+            "10.9.1.5",
+            2775,
+            900_000,
+        );
+    }
+    let alerts = n.run();
+    assert!(
+        score(&alerts, "rogue_host", "58.60.7.7") >= 0.5,
+        "{alerts:#?}"
+    );
+    assert_eq!(score(&alerts, "rogue_host", "100.20.7.7"), 0.0);
+}

@@ -1,0 +1,68 @@
+//! The Parquet cache (`duanka convert`) read back: the same rows and derived columns as the
+//! source, and only files duanka wrote are left for a query engine to scan.
+
+#![allow(clippy::unwrap_used)] // test helpers: a failure is the test failing
+
+use std::path::PathBuf;
+
+use arrow::array::RecordBatch;
+use arrow::compute::concat_batches;
+use duanka_ingest::{DatasetPlan, ReadOptions, read_dataset, write};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn temp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("duanka-ingest-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn all_rows(ds: &duanka_ingest::Dataset, table: &str) -> RecordBatch {
+    let t = ds.table(table).unwrap();
+    concat_batches(&t.schema(), &t.batches).unwrap()
+}
+
+#[test]
+fn the_cache_keeps_every_column_including_derived_ones() {
+    let opts = ReadOptions::default();
+    let src = read_dataset(&root().join("examples/tiny"), &opts).unwrap();
+    let dir = temp("cache");
+    let sms = src.table("sms").unwrap();
+    write::write_normalised(sms, &dir).unwrap();
+    let back = read_dataset(&dir, &opts).unwrap();
+    let expected = write::sorted(sms).unwrap();
+    let got = all_rows(&back, "sms");
+    assert_eq!(got, expected);
+    assert!(got.column_by_name("peer_key").unwrap().null_count() < got.num_rows());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn only_files_duanka_wrote_are_taken_for_scanning() {
+    let opts = ReadOptions::default();
+    let src = read_dataset(&root().join("examples/tiny"), &opts).unwrap();
+    let dir = temp("take");
+    write::write_normalised(src.table("sms").unwrap(), &dir).unwrap();
+    // A Parquet file of the same table written by anyone else goes through the parsers.
+    let calls = src.table("calls").unwrap();
+    let foreign = std::fs::File::create(dir.join("calls.parquet")).unwrap();
+    let mut w = parquet::arrow::ArrowWriter::try_new(foreign, calls.schema(), None).unwrap();
+    for b in &calls.batches {
+        w.write(b).unwrap();
+    }
+    w.close().unwrap();
+    let mut plan = DatasetPlan::discover(&dir, &opts).unwrap();
+    let taken = plan.take_normalised().unwrap();
+    assert_eq!(
+        taken.iter().map(|t| t.spec.name).collect::<Vec<_>>(),
+        ["sms"]
+    );
+    assert_eq!(
+        plan.tables.iter().map(|(s, _)| s.name).collect::<Vec<_>>(),
+        ["calls"]
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
