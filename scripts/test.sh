@@ -9,6 +9,11 @@ echo "== duanka: fmt, clippy, tests"
 cargo fmt --all -- --check
 cargo clippy -j "$jobs" --workspace --all-targets -- -D warnings
 cargo test -j "$jobs" --workspace
+if command -v chromium >/dev/null 2>&1; then
+  CARGO_BUILD_JOBS="$jobs" scripts/browser-test.sh
+else
+  echo "== browser test skipped: no chromium (.ci/run installs it)"
+fi
 
 if [ -x liftcover/scripts/test.sh ] || [ -f liftcover/scripts/test.sh ]; then
   echo "== liftcover"

@@ -119,6 +119,19 @@ pub enum Command {
         after_help = "Examples:\n  duanka simulate --subscribers 10000 --days 2 --seed 7 --out world/\n  duanka simulate --subscribers 1000000 --reference ref/ --out big/ --format parquet\n  duanka simulate --subscribers 5000 --scenario modem-pool --cases 30 --out pool/"
     )]
     Simulate(crate::simulate::SimArgs),
+    /// The whole story in one command: simulate a world, scan it, score the scan against
+    /// the world's truth, and write report.html.
+    #[command(
+        after_help = "Examples:\n  duanka demo\n  duanka demo --subscribers 20000 --out /tmp/demo\n  duanka demo --reference ref/ --subscribers 200000"
+    )]
+    Demo(crate::demo::DemoArgs),
+    /// Draw report.html again from a scan's output folder (report.json, alerts.jsonl,
+    /// summary.json, clusters.jsonl, warnings.csv, graph.graphml: whatever is there).
+    #[command(after_help = "Examples:\n  duanka report scan-out/")]
+    Report {
+        /// The scan's output folder.
+        outdir: PathBuf,
+    },
     /// Score a scan's alerts.jsonl and clusters.jsonl against a simulated world's
     /// truth.csv: precision, recall and F1 per label and per entity type, and the chain
     /// check.
@@ -149,7 +162,7 @@ pub enum Command {
 pub struct ScanArgs {
     /// Dataset folder.
     pub dataset: PathBuf,
-    /// Output folder for alerts.jsonl and summary.json (created if missing).
+    /// Output folder for alerts.jsonl, summary.json and report.html (created if missing).
     #[arg(long)]
     pub out: PathBuf,
     /// Detector settings (TOML; every key optional, see `duanka config --defaults`).
@@ -158,6 +171,9 @@ pub struct ScanArgs {
     /// Skip linkage (clusters.jsonl, warnings.csv, graph.graphml).
     #[arg(long)]
     pub no_link: bool,
+    /// Do not write report.json and report.html.
+    #[arg(long)]
+    pub no_report: bool,
     #[command(flatten)]
     pub read: ReadArgs,
 }

@@ -2,7 +2,9 @@
 //! maps failures to exit codes. Holds no logic of its own beyond presentation.
 
 mod args;
+mod demo;
 mod eval;
+mod figures;
 mod inspect;
 mod link;
 mod read;
@@ -102,6 +104,8 @@ fn main() -> ExitCode {
         } => link::trace(&case_id, &data, format),
         Command::Config { defaults, check } => scan::config_command(defaults, check.as_deref()),
         Command::Simulate(sim) => simulate::run(&sim),
+        Command::Demo(d) => demo::run(&d),
+        Command::Report { outdir } => figures::rerender(&outdir),
         Command::Eval {
             outdir,
             truth,

@@ -209,5 +209,8 @@ pub(crate) fn run(a: &ScanArgs) -> Result<(), Failure> {
         },
         out.display()
     );
+    if !a.no_report {
+        crate::figures::write_report(&runtime, &ds, threads, out)?;
+    }
     Ok(())
 }
