@@ -4,7 +4,7 @@
 //! the rest (`summary.json`, `alerts.jsonl`, `clusters.jsonl`, `graph.graphml`,
 //! `warnings.csv`). Writes `report.json` and `report.html` (drawn by `duanka-report`).
 //!
-//! `duanka scan` calls [`write_report`] with the tables it read; `duanka report`
+//! `duanka scan` calls [`write_report`] with its session; `duanka report`
 //! calls [`rerender`], which keeps the dataset figures of `report.json` and reads every
 //! output file again. A figure whose table or file is absent is written as missing, with
 //! the reason, never silently left out.
@@ -19,8 +19,7 @@ use arrow::array::{Array, ArrayRef, Int64Array, RecordBatch, StringArray};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, Schema};
 use datafusion::prelude::SessionContext;
-use duanka_detect::sql::{OTP_PREDICATE, otp_ctes};
-use duanka_ingest::Dataset;
+use duanka_detect::sql::{OTP_TABLE, ensure_otp_table, otp_ctes_cached};
 use duanka_report::{
     AlertRow, AlertTable, Block, Blocks, Chain, ChainHop, ClusterGraph, DetectorCount, Edge,
     Figure, HourPoint, Node, OtpServices, Overview, ReportData, RogueTraffic, TableCount,
@@ -173,7 +172,8 @@ async fn otp_services(ctx: &SessionContext) -> anyhow::Result<Figure<OtpServices
     }
     // All of the detectors' OTP expressions, so that "OTP" and "service" mean here what
     // they mean to the detectors (unused ones cost nothing).
-    let ctes = otp_ctes().join(", ");
+    ensure_otp_table(ctx).await?;
+    let ctes = otp_ctes_cached().join(", ");
     let sql = format!(
         "WITH {ctes} SELECT s.services, CASE WHEN f.msisdn IS NULL THEN 0 ELSE 1 END AS flagged, count(*) AS n \
          FROM svc s LEFT JOIN {FLAGGED_TABLE} f ON f.msisdn = s.msisdn GROUP BY 1, 2"
@@ -205,7 +205,8 @@ async fn blocks(ctx: &SessionContext) -> anyhow::Result<Figure<Blocks>> {
     if !exists(ctx, "sms") {
         return Ok(Figure::Missing("the dataset has no sms table".into()));
     }
-    let mut ctes: Vec<String> = otp_ctes().into_iter().collect();
+    ensure_otp_table(ctx).await?;
+    let mut ctes: Vec<String> = otp_ctes_cached().into_iter().collect();
     ctes.extend([
         "rcv AS (SELECT DISTINCT msisdn FROM otp)".to_string(),
         "mo AS (SELECT DISTINCT msisdn FROM sms WHERE direction = 'MO')".to_string(),
@@ -330,11 +331,12 @@ async fn rogue_traffic(
         }
     }
     if exists(ctx, "sms") {
+        ensure_otp_table(ctx).await?;
         let b = query(
             ctx,
             &format!(
-                "SELECT CAST(ts AS BIGINT) / 3600 * 3600 AS h, count(*) AS n FROM sms \
-                 WHERE direction = 'MT' AND CAST(delivery_node AS VARCHAR) = {ip} AND {OTP_PREDICATE} GROUP BY 1"
+                "SELECT CAST(ts AS BIGINT) / 3600 * 3600 AS h, count(*) AS n FROM {OTP_TABLE} \
+                 WHERE node = {ip} GROUP BY 1"
             ),
         )
         .await?;
@@ -863,19 +865,17 @@ fn write(out: &Path, data: &ReportData) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Computes the dataset figures over `ds` (a session of its own over the scan's tables:
-/// registering them again shares their batches, it copies nothing), reads the scan's
-/// output files in `out`, and writes `report.json` and `report.html` there.
+/// Computes the dataset figures in the scan's session `ctx` (reusing the OTPs it
+/// classified), reads the scan's output files in `out`, and writes `report.json` and
+/// `report.html` there.
 pub(crate) fn write_report(
     runtime: &tokio::runtime::Runtime,
-    ds: &Dataset,
-    threads: usize,
+    ctx: &SessionContext,
     out: &Path,
 ) -> Result<(), Failure> {
     let alerts = read_alerts(out).map_err(Failure::input)?;
-    let ctx = duanka_query::session_for(ds, threads).map_err(Failure::internal)?;
     let figs = runtime
-        .block_on(dataset_figures(&ctx, alerts.as_deref().unwrap_or(&[])))
+        .block_on(dataset_figures(ctx, alerts.as_deref().unwrap_or(&[])))
         .map_err(Failure::internal)?;
     let data = assemble(out, alerts, figs).map_err(Failure::input)?;
     write(out, &data)

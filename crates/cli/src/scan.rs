@@ -113,9 +113,11 @@ pub(crate) fn run(a: &ScanArgs) -> Result<(), Failure> {
             b.set_message(name.to_string());
         }
     };
+    // One session for the detectors, linkage and the report's figures: the summaries the
+    // detectors build (classified OTPs, flow pairs) serve the later stages too.
+    let ctx = duanka_query::session_for(&ds, threads).map_err(Failure::internal)?;
     let (result, scan_ms, linked, link_ms) = runtime
         .block_on(async {
-            let ctx = duanka_query::session_for(&ds, threads)?;
             let result = scan(&ctx, &present, &detectors, &on_start).await?;
             let scan_ms = t_scan.elapsed().as_millis();
             if let Some(b) = &bar {
@@ -210,7 +212,7 @@ pub(crate) fn run(a: &ScanArgs) -> Result<(), Failure> {
         out.display()
     );
     if !a.no_report {
-        crate::figures::write_report(&runtime, &ds, threads, out)?;
+        crate::figures::write_report(&runtime, &ctx, out)?;
     }
     Ok(())
 }
