@@ -44,11 +44,19 @@ fn has(present: &[String], t: &str) -> bool {
     present.iter().any(|p| p == t)
 }
 
-async fn rows(
+/// Runs `sql` and calls `f` with every row of its result.
+async fn for_each_row(
     ctx: &SessionContext,
     sql: &str,
-) -> Result<Vec<arrow::array::RecordBatch>, DataFusionError> {
-    ctx.sql(sql).await?.collect().await
+    mut f: impl FnMut(&Columns<'_>, usize) -> Result<(), LinkageError>,
+) -> Result<(), LinkageError> {
+    for b in ctx.sql(sql).await?.collect().await? {
+        let c = Columns::new(&b);
+        for r in 0..b.num_rows() {
+            f(&c, r)?;
+        }
+    }
+    Ok(())
 }
 
 /// A delivery node or peer as an entity: an address when it parses as one.
@@ -101,149 +109,129 @@ pub async fn link(input: &LinkInput<'_>, settings: &Settings) -> Result<Linked, 
     };
 
     if has_cases {
-        let b = rows(
-            ctx,
-            "SELECT CAST(case_id AS VARCHAR) AS case_id, loss, CAST(fraud_account AS VARCHAR) AS fraud_account, \
+        let sql = "SELECT CAST(case_id AS VARCHAR) AS case_id, loss, CAST(fraud_account AS VARCHAR) AS fraud_account, \
              fraud_msisdn, CAST(payee_account AS VARCHAR) AS payee, victim_msisdn, CAST(reported_at AS BIGINT) AS t \
-             FROM cases ORDER BY case_id",
-        )
-        .await?;
-        for b in &b {
-            let c = Columns::new(b);
-            for r in 0..b.num_rows() {
-                let Some(id) = c.text("case_id", r)? else {
-                    continue;
-                };
-                let case = g.case(&id, c.int("loss", r)?)?;
-                let p = prov(Some(1), c.int("t", r)?, None);
-                for (col, t, via) in [
-                    ("fraud_account", T::Account, Via::CaseFraudAccount),
-                    ("fraud_msisdn", T::Msisdn, Via::CaseFraudMsisdn),
-                    ("payee", T::Account, Via::CasePayee),
-                    ("victim_msisdn", T::Msisdn, Via::CaseVictim),
-                ] {
-                    // Numbers come back as their canonical digits.
-                    if let Some(v) = c.text(col, r)? {
-                        let n = g.entity(t, &v)?;
-                        g.link(case, n, via, p)?;
-                    }
+             FROM cases ORDER BY case_id";
+        for_each_row(ctx, sql, |c, r| {
+            let Some(id) = c.text("case_id", r)? else {
+                return Ok(());
+            };
+            let case = g.case(&id, c.int("loss", r)?)?;
+            let p = prov(Some(1), c.int("t", r)?, None);
+            for (col, t, via) in [
+                ("fraud_account", T::Account, Via::CaseFraudAccount),
+                ("fraud_msisdn", T::Msisdn, Via::CaseFraudMsisdn),
+                ("payee", T::Account, Via::CasePayee),
+                ("victim_msisdn", T::Msisdn, Via::CaseVictim),
+            ] {
+                // Numbers come back as their canonical digits.
+                if let Some(v) = c.text(col, r)? {
+                    let n = g.entity(t, &v)?;
+                    g.link(case, n, via, p)?;
                 }
             }
-        }
+            Ok(())
+        })
+        .await?;
     }
 
     if has_regs {
-        let b = rows(
-            ctx,
-            &format!(
-                "WITH {side} SELECT CAST(r.account_id AS VARCHAR) AS account, r.msisdn, CAST(r.device_id AS VARCHAR) AS device, \
+        let sql = format!(
+            "WITH {side} SELECT CAST(r.account_id AS VARCHAR) AS account, r.msisdn, CAST(r.device_id AS VARCHAR) AS device, \
                  CAST(r.ip AS VARCHAR) AS ip, CAST(r.ts AS BIGINT) AS t FROM registrations r \
                  WHERE CAST(r.account_id AS VARCHAR) IN (SELECT account FROM fa) OR r.msisdn IN (SELECT msisdn FROM fm) \
                  ORDER BY account, t"
-            ),
-        )
-        .await?;
-        for b in &b {
-            let c = Columns::new(b);
-            for r in 0..b.num_rows() {
-                let Some(account) = c.text("account", r)? else {
-                    continue;
-                };
-                let p = prov(Some(1), c.int("t", r)?, None);
-                let acc = (T::Account, account.as_str());
-                if let Some(m) = c.int("msisdn", r)? {
-                    g.link_ids(acc, (T::Msisdn, &m.to_string()), Via::SignupMsisdn, p)?;
-                }
-                if let Some(d) = c.text("device", r)? {
-                    match parse_imei(&d) {
-                        Ok(imei) => {
-                            g.link_ids(acc, (T::Imei, &format_imei(imei)), Via::SignupDevice, p)?
-                        }
-                        Err(_) => g.link_ids(acc, (T::Device, d.trim()), Via::SignupDevice, p)?,
+        );
+        for_each_row(ctx, &sql, |c, r| {
+            let Some(account) = c.text("account", r)? else {
+                return Ok(());
+            };
+            let p = prov(Some(1), c.int("t", r)?, None);
+            let acc = (T::Account, account.as_str());
+            if let Some(m) = c.int("msisdn", r)? {
+                g.link_ids(acc, (T::Msisdn, &m.to_string()), Via::SignupMsisdn, p)?;
+            }
+            if let Some(d) = c.text("device", r)? {
+                match parse_imei(&d) {
+                    Ok(imei) => {
+                        g.link_ids(acc, (T::Imei, &format_imei(imei)), Via::SignupDevice, p)?
                     }
-                }
-                if let Some(ip) = c.text("ip", r)? {
-                    g.link_ids(acc, (T::Ip, &ip), Via::SignupIp, p)?;
+                    Err(_) => g.link_ids(acc, (T::Device, d.trim()), Via::SignupDevice, p)?,
                 }
             }
-        }
+            if let Some(ip) = c.text("ip", r)? {
+                g.link_ids(acc, (T::Ip, &ip), Via::SignupIp, p)?;
+            }
+            Ok(())
+        })
+        .await?;
     }
 
     if has(present, "sms") {
         duanka_detect::sql::ensure_otp_table(ctx).await?;
-        let b = rows(
-            ctx,
-            &format!(
-                "WITH {side} SELECT s.msisdn, s.node, count(*) AS n, \
+        let sql = format!(
+            "WITH {side} SELECT s.msisdn, s.node, count(*) AS n, \
                  CAST(min(s.ts) AS BIGINT) AS t0, CAST(max(s.ts) AS BIGINT) AS t1 FROM {OTP_TABLE} s \
                  WHERE s.node IS NOT NULL AND s.msisdn IN (SELECT msisdn FROM side) GROUP BY s.msisdn, s.node \
                  ORDER BY s.msisdn, s.node"
-            ),
-        )
+        );
+        for_each_row(ctx, &sql, |c, r| {
+            let (Some(m), Some(node)) = (c.int("msisdn", r)?, c.text("node", r)?) else {
+                return Ok(());
+            };
+            let node = node.trim().to_string();
+            let t = if node.eq_ignore_ascii_case("radio") {
+                T::Node
+            } else {
+                node_entity(&node)
+            };
+            let id = if t == T::Node && node.eq_ignore_ascii_case("radio") {
+                "radio".to_string()
+            } else {
+                node
+            };
+            g.link_ids(
+                (T::Msisdn, &m.to_string()),
+                (t, &id),
+                Via::DeliveryNode,
+                prov(c.int("n", r)?, c.int("t0", r)?, c.int("t1", r)?),
+            )?;
+            Ok(())
+        })
         .await?;
-        for b in &b {
-            let c = Columns::new(b);
-            for r in 0..b.num_rows() {
-                let (Some(m), Some(node)) = (c.int("msisdn", r)?, c.text("node", r)?) else {
-                    continue;
-                };
-                let node = node.trim().to_string();
-                let t = if node.eq_ignore_ascii_case("radio") {
-                    T::Node
-                } else {
-                    node_entity(&node)
-                };
-                let id = if t == T::Node && node.eq_ignore_ascii_case("radio") {
-                    "radio".to_string()
-                } else {
-                    node
-                };
-                g.link_ids(
-                    (T::Msisdn, &m.to_string()),
-                    (t, &id),
-                    Via::DeliveryNode,
-                    prov(c.int("n", r)?, c.int("t0", r)?, c.int("t1", r)?),
-                )?;
-            }
-        }
     }
 
     if has(present, "attach") {
-        let b = rows(
-            ctx,
-            &format!(
-                "WITH {side} SELECT a.msisdn, a.imsi, a.imei, count(*) AS n, CAST(min(a.ts) AS BIGINT) AS t0, \
+        let sql = format!(
+            "WITH {side} SELECT a.msisdn, a.imsi, a.imei, count(*) AS n, CAST(min(a.ts) AS BIGINT) AS t0, \
                  CAST(max(a.ts) AS BIGINT) AS t1 FROM attach a WHERE a.msisdn IN (SELECT msisdn FROM side) \
                  GROUP BY a.msisdn, a.imsi, a.imei ORDER BY a.msisdn, a.imsi, a.imei"
-            ),
-        )
-        .await?;
-        for b in &b {
-            let c = Columns::new(b);
-            for r in 0..b.num_rows() {
-                let Some(m) = c.int("msisdn", r)? else {
-                    continue;
-                };
-                let p = prov(c.int("n", r)?, c.int("t0", r)?, c.int("t1", r)?);
-                let num = (T::Msisdn, m.to_string());
-                if let Some(imsi) = c.int("imsi", r)? {
-                    g.link_ids(
-                        (num.0, &num.1),
-                        (T::Imsi, &imsi.to_string()),
-                        Via::AttachImsi,
-                        p,
-                    )?;
-                }
-                if let Some(imei) = c.int("imei", r)? {
-                    g.link_ids(
-                        (num.0, &num.1),
-                        (T::Imei, &format_imei(imei)),
-                        Via::AttachImei,
-                        p,
-                    )?;
-                }
+        );
+        for_each_row(ctx, &sql, |c, r| {
+            let Some(m) = c.int("msisdn", r)? else {
+                return Ok(());
+            };
+            let p = prov(c.int("n", r)?, c.int("t0", r)?, c.int("t1", r)?);
+            let num = (T::Msisdn, m.to_string());
+            if let Some(imsi) = c.int("imsi", r)? {
+                g.link_ids(
+                    (num.0, &num.1),
+                    (T::Imsi, &imsi.to_string()),
+                    Via::AttachImsi,
+                    p,
+                )?;
             }
-        }
+            if let Some(imei) = c.int("imei", r)? {
+                g.link_ids(
+                    (num.0, &num.1),
+                    (T::Imei, &format_imei(imei)),
+                    Via::AttachImei,
+                    p,
+                )?;
+            }
+            Ok(())
+        })
+        .await?;
     }
 
     let flagged_hosts = format!(
@@ -252,19 +240,15 @@ pub async fn link(input: &LinkInput<'_>, settings: &Settings) -> Result<Linked, 
     if has(present, "flows") {
         let has_assets = has(present, "assets");
         duanka_detect::sql::ensure_flow_tables(ctx, has_assets).await?;
-        let b = rows(
+        for_each_row(
             ctx,
             &format!(
                 "WITH fh AS ({flagged_hosts}) SELECT src, dst, flows AS n, t0, t1 FROM flow_pairs \
                  WHERE src IN (SELECT ip FROM fh) OR dst IN (SELECT ip FROM fh) ORDER BY src, dst"
             ),
-        )
-        .await?;
-        for b in &b {
-            let c = Columns::new(b);
-            for r in 0..b.num_rows() {
+            |c, r| {
                 let (Some(src), Some(dst)) = (c.text("src", r)?, c.text("dst", r)?) else {
-                    continue;
+                    return Ok(());
                 };
                 g.link_ids(
                     (T::Ip, &src),
@@ -272,39 +256,34 @@ pub async fn link(input: &LinkInput<'_>, settings: &Settings) -> Result<Linked, 
                     Via::FlowPeer,
                     prov(c.int("n", r)?, c.int("t0", r)?, c.int("t1", r)?),
                 )?;
-            }
-        }
+                Ok(())
+            },
+        )
+        .await?;
         if has_assets {
             // Only the listed addresses the fed flows touch: declaring the whole
             // inventory would add thousands of entities that link nothing.
-            let b = rows(
-                ctx,
-                &format!(
-                    "WITH fh AS ({flagged_hosts}), near AS (SELECT dst AS ip FROM flow_pairs WHERE src IN (SELECT ip FROM fh) \
+            let sql = format!(
+                "WITH fh AS ({flagged_hosts}), near AS (SELECT dst AS ip FROM flow_pairs WHERE src IN (SELECT ip FROM fh) \
                      UNION SELECT src AS ip FROM flow_pairs WHERE dst IN (SELECT ip FROM fh)) \
                      SELECT h.ip, h.role FROM flow_hosts h JOIN near ON near.ip = h.ip WHERE h.listed = 1 ORDER BY h.ip"
-                ),
-            )
+            );
+            for_each_row(ctx, &sql, |c, r| {
+                let Some(ip) = c.text("ip", r)? else {
+                    return Ok(());
+                };
+                let role = c.text("role", r)?.unwrap_or_else(|| "host".into());
+                let n = g.entity(T::Ip, &ip)?;
+                g.declare_common(n, &format!("listed in the asset inventory ({role})"))?;
+                Ok(())
+            })
             .await?;
-            for b in &b {
-                let c = Columns::new(b);
-                for r in 0..b.num_rows() {
-                    let Some(ip) = c.text("ip", r)? else {
-                        continue;
-                    };
-                    let role = c.text("role", r)?.unwrap_or_else(|| "host".into());
-                    let n = g.entity(T::Ip, &ip)?;
-                    g.declare_common(n, &format!("listed in the asset inventory ({role})"))?;
-                }
-            }
         }
     }
 
     if has(present, "audit") {
-        let b = rows(
-            ctx,
-            &format!(
-                "WITH fh AS ({flagged_hosts}) \
+        let sql = format!(
+            "WITH fh AS ({flagged_hosts}) \
                  SELECT CAST(src_ip AS VARCHAR) AS host, CAST(\"user\" AS VARCHAR) AS who, 'src' AS how, count(*) AS n, \
                  CAST(min(ts) AS BIGINT) AS t0, CAST(max(ts) AS BIGINT) AS t1 FROM audit \
                  WHERE CAST(src_ip AS VARCHAR) IN (SELECT ip FROM fh) GROUP BY CAST(src_ip AS VARCHAR), CAST(\"user\" AS VARCHAR) \
@@ -313,56 +292,48 @@ pub async fn link(input: &LinkInput<'_>, settings: &Settings) -> Result<Linked, 
                  CAST(min(ts) AS BIGINT) AS t0, CAST(max(ts) AS BIGINT) AS t1 FROM audit \
                  WHERE CAST(action AS VARCHAR) = 'create_host' AND CAST(object AS VARCHAR) IN (SELECT ip FROM fh) \
                  GROUP BY CAST(object AS VARCHAR), CAST(\"user\" AS VARCHAR) ORDER BY host, who, how"
-            ),
-        )
+        );
+        for_each_row(ctx, &sql, |c, r| {
+            let (Some(host), Some(who), Some(how)) =
+                (c.text("host", r)?, c.text("who", r)?, c.text("how", r)?)
+            else {
+                return Ok(());
+            };
+            let via = if how == "object" {
+                Via::AuditObject
+            } else {
+                Via::AuditSrcIp
+            };
+            g.link_ids(
+                (T::Ip, &host),
+                (T::User, &who),
+                via,
+                prov(c.int("n", r)?, c.int("t0", r)?, c.int("t1", r)?),
+            )?;
+            Ok(())
+        })
         .await?;
-        for b in &b {
-            let c = Columns::new(b);
-            for r in 0..b.num_rows() {
-                let (Some(host), Some(who), Some(how)) =
-                    (c.text("host", r)?, c.text("who", r)?, c.text("how", r)?)
-                else {
-                    continue;
-                };
-                let via = if how == "object" {
-                    Via::AuditObject
-                } else {
-                    Via::AuditSrcIp
-                };
-                g.link_ids(
-                    (T::Ip, &host),
-                    (T::User, &who),
-                    via,
-                    prov(c.int("n", r)?, c.int("t0", r)?, c.int("t1", r)?),
-                )?;
-            }
-        }
     }
 
     if has(present, "transfers") {
-        let b = rows(
-            ctx,
-            "SELECT CAST(from_account AS VARCHAR) AS src, CAST(to_account AS VARCHAR) AS dst, sum(amount) AS fen, count(*) AS n, \
+        let sql = "SELECT CAST(from_account AS VARCHAR) AS src, CAST(to_account AS VARCHAR) AS dst, sum(amount) AS fen, count(*) AS n, \
              CAST(min(ts) AS BIGINT) AS t0, CAST(max(ts) AS BIGINT) AS t1 FROM transfers \
-             GROUP BY CAST(from_account AS VARCHAR), CAST(to_account AS VARCHAR) ORDER BY src, dst",
-        )
+             GROUP BY CAST(from_account AS VARCHAR), CAST(to_account AS VARCHAR) ORDER BY src, dst";
+        for_each_row(ctx, sql, |c, r| {
+            let (Some(src), Some(dst)) = (c.text("src", r)?, c.text("dst", r)?) else {
+                return Ok(());
+            };
+            let a = g.entity(T::Account, &src)?;
+            let z = g.entity(T::Account, &dst)?;
+            g.transfer(
+                a,
+                z,
+                c.int("fen", r)?.unwrap_or(0),
+                prov(c.int("n", r)?, c.int("t0", r)?, c.int("t1", r)?),
+            )?;
+            Ok(())
+        })
         .await?;
-        for b in &b {
-            let c = Columns::new(b);
-            for r in 0..b.num_rows() {
-                let (Some(src), Some(dst)) = (c.text("src", r)?, c.text("dst", r)?) else {
-                    continue;
-                };
-                let a = g.entity(T::Account, &src)?;
-                let z = g.entity(T::Account, &dst)?;
-                g.transfer(
-                    a,
-                    z,
-                    c.int("fen", r)?.unwrap_or(0),
-                    prov(c.int("n", r)?, c.int("t0", r)?, c.int("t1", r)?),
-                )?;
-            }
-        }
     }
 
     // Contacts with the fraud numbers, from both directions of calls and SMS.
@@ -376,32 +347,27 @@ pub async fn link(input: &LinkInput<'_>, settings: &Settings) -> Result<Linked, 
         } else {
             "0"
         };
-        let b = rows(
-            ctx,
-            &format!(
-                "WITH {side} SELECT t.msisdn, t.peer_key AS peer, count(*) AS n, {talk} AS talk, CAST(max(t.ts) AS BIGINT) AS last \
+        let sql = format!(
+            "WITH {side} SELECT t.msisdn, t.peer_key AS peer, count(*) AS n, {talk} AS talk, CAST(max(t.ts) AS BIGINT) AS last \
                  FROM {table} t WHERE t.peer_key IN (SELECT msisdn FROM fm) GROUP BY t.msisdn, t.peer_key ORDER BY t.msisdn, peer"
-            ),
-        )
-        .await?;
-        for b in &b {
-            let c = Columns::new(b);
-            for r in 0..b.num_rows() {
-                let (Some(m), Some(peer)) = (c.int("msisdn", r)?, c.int("peer", r)?) else {
-                    continue;
-                };
-                let e = contacts.entry((m, peer)).or_default();
-                let n = c.int("n", r)?.unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32;
-                if is_call {
-                    e.calls = e.calls.saturating_add(n);
-                    let talk = c.int("talk", r)?.unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32;
-                    e.talk_s = e.talk_s.saturating_add(talk);
-                } else {
-                    e.sms = e.sms.saturating_add(n);
-                }
-                e.last_ts = e.last_ts.max(c.int("last", r)?);
+        );
+        for_each_row(ctx, &sql, |c, r| {
+            let (Some(m), Some(peer)) = (c.int("msisdn", r)?, c.int("peer", r)?) else {
+                return Ok(());
+            };
+            let e = contacts.entry((m, peer)).or_default();
+            let n = c.int("n", r)?.unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32;
+            if is_call {
+                e.calls = e.calls.saturating_add(n);
+                let talk = c.int("talk", r)?.unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32;
+                e.talk_s = e.talk_s.saturating_add(talk);
+            } else {
+                e.sms = e.sms.saturating_add(n);
             }
-        }
+            e.last_ts = e.last_ts.max(c.int("last", r)?);
+            Ok(())
+        })
+        .await?;
     }
     for ((m, peer), contact) in contacts {
         let a = g.entity(T::Msisdn, &m.to_string())?;
