@@ -5,8 +5,9 @@
 # Generates `sms.csv` once (gen_otp.py: ROWS rows, ~2 M recipients, ~2,000 senders, 30 %
 # OTPs, every row with a category), converts it with `duanka convert` to duanka's
 # normalised Parquet, then runs each engine as a whole process, interleaved, RUNS times:
-#   duanka   `duanka sql DIR --builtin otp-per-number` (the detector's own SQL) and the
-#            same text on the string `peer` column instead of `peer_key`;
+#   duanka   `duanka sql DIR --builtin otp-per-number` (one pass, senders counted with
+#            duanka's `distinct_count` on `peer_key`) and, on the string `peer` column,
+#            the same figures with the distinct senders counted in a step of their own;
 #   DuckDB   one GROUP BY with filtered counts and a filtered count(DISTINCT);
 #   Polars   a lazy group-by on the streaming engine;
 # each with distinct senders counted on `peer_key` and, for information, on `peer`. Every
@@ -47,7 +48,16 @@ if [ ! -f "$pq/sms.parquet" ]; then
 fi
 cat "$pq/sms.parquet" > /dev/null   # page cache: every engine reads from memory
 "$bin" sql "$pq" --builtin otp-per-number --show > "$work/otp-per-number.sql"
-sed 's/peer_key/peer/g' "$work/otp-per-number.sql" > "$work/otp-per-number-peer.sql"
+# `distinct_count` takes integer ids; on the string column duanka counts distinct senders
+# in a DISTINCT step of its own, the way a detector would have to.
+otp="direction = 'MT' AND (category = 'otp' OR (category IS NULL AND content IS NOT NULL AND sms_is_otp(content)))"
+cat > "$work/otp-per-number-peer.sql" <<SQL
+WITH otp AS (SELECT msisdn, peer FROM sms WHERE $otp),
+  recv AS (SELECT msisdn, sum(n) AS otp_sms, count(*) AS services
+           FROM (SELECT msisdn, peer, count(*) AS n FROM otp GROUP BY msisdn, peer) GROUP BY msisdn),
+  allsms AS (SELECT msisdn, count(*) AS sms FROM sms GROUP BY msisdn)
+SELECT r.msisdn, a.sms, r.otp_sms, r.services FROM recv r JOIN allsms a ON a.msisdn = r.msisdn ORDER BY r.msisdn
+SQL
 
 times="$work/times.tsv"
 : > "$times"

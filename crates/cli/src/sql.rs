@@ -2,7 +2,10 @@
 
 use std::path::Path;
 
+use std::io::Write;
+
 use anyhow::Context;
+use futures::StreamExt;
 
 use crate::args::{Builtin, ReadArgs, SqlFormat};
 use crate::{Failure, read};
@@ -41,38 +44,64 @@ pub(crate) fn run(
         .enable_all()
         .build()
         .map_err(Failure::internal)?;
-    let batches = runtime.block_on(async {
-        let ctx = duanka_query::session_for(&ds, threads)?;
-        for t in &direct {
-            duanka_query::register_normalised(&ctx, t)?;
-        }
-        duanka_query::sql(&ctx, query).await
-    });
-    // A query the user wrote that does not plan or run is their input's problem.
-    let batches = batches.map_err(Failure::input)?;
+    // Rows are written as the plan yields them, so that formatting a large result overlaps
+    // with computing it; a table needs every row first to size its columns.
     let stdout = std::io::stdout();
-    let out = stdout.lock();
-    match format {
-        SqlFormat::Table => {
-            let text =
-                arrow::util::pretty::pretty_format_batches(&batches).map_err(Failure::internal)?;
-            println!("{text}");
-        }
-        SqlFormat::Csv => {
-            let mut w = arrow::csv::WriterBuilder::new()
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+    let mut writer = match format {
+        SqlFormat::Table => Sink::Table(Vec::new()),
+        SqlFormat::Csv => Sink::Csv(Box::new(
+            arrow::csv::WriterBuilder::new()
                 .with_header(true)
-                .build(out);
-            for b in &batches {
-                w.write(b).map_err(Failure::internal)?;
-            }
+                .build(&mut out),
+        )),
+        SqlFormat::Json => Sink::Json(Box::new(arrow::json::LineDelimitedWriter::new(&mut out))),
+    };
+    runtime.block_on(async {
+        let ctx = duanka_query::session_for(&ds, threads).map_err(Failure::input)?;
+        for t in &direct {
+            duanka_query::register_normalised(&ctx, t).map_err(Failure::input)?;
         }
-        SqlFormat::Json => {
-            let mut w = arrow::json::LineDelimitedWriter::new(out);
-            for b in &batches {
-                w.write(b).map_err(Failure::internal)?;
-            }
-            w.finish().map_err(Failure::internal)?;
+        // A query the user wrote that does not plan or run is their input's problem.
+        let df = ctx.sql(query).await.map_err(Failure::input)?;
+        let mut stream = df.execute_stream().await.map_err(Failure::input)?;
+        while let Some(batch) = stream.next().await {
+            writer.write(&batch.map_err(Failure::input)?)?;
         }
-    }
+        Ok::<_, Failure>(())
+    })?;
+    writer.finish()?;
+    out.flush().map_err(Failure::internal)?;
     Ok(())
+}
+
+/// Where `duanka sql` puts its rows.
+enum Sink<'a, W: std::io::Write> {
+    Table(Vec<arrow::array::RecordBatch>),
+    Csv(Box<arrow::csv::Writer<&'a mut W>>),
+    Json(Box<arrow::json::LineDelimitedWriter<&'a mut W>>),
+}
+
+impl<W: std::io::Write> Sink<'_, W> {
+    fn write(&mut self, batch: &arrow::array::RecordBatch) -> Result<(), Failure> {
+        match self {
+            Sink::Table(all) => all.push(batch.clone()),
+            Sink::Csv(w) => w.write(batch).map_err(Failure::internal)?,
+            Sink::Json(w) => w.write(batch).map_err(Failure::internal)?,
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<(), Failure> {
+        match self {
+            Sink::Table(all) => {
+                let text =
+                    arrow::util::pretty::pretty_format_batches(&all).map_err(Failure::internal)?;
+                println!("{text}");
+            }
+            Sink::Csv(_) => {}
+            Sink::Json(mut w) => w.finish().map_err(Failure::internal)?,
+        }
+        Ok(())
+    }
 }

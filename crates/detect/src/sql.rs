@@ -11,14 +11,12 @@ pub const OTP_PREDICATE: &str =
     "(category = 'otp' OR (category IS NULL AND content IS NOT NULL AND sms_is_otp(content)))";
 
 /// The common table expressions of the per-number OTP aggregation: `otp` (the OTP rows
-/// received), `pairs` (per number and sender: OTPs, first and last — the DISTINCT step of
-/// its own, on the integer `peer_key`; see ARCHITECTURE.md on why never
-/// `count(DISTINCT <string>)` per group), `recv` (per number: OTPs, distinct OTP senders,
-/// first and last) and `svc` (per number: distinct OTP senders).
+/// received), `recv` (per number: OTPs, distinct OTP senders, first and last) and `svc`
+/// (per number: distinct OTP senders).
 ///
-/// `recv` carries the services itself so that one pass over the OTP rows answers both
-/// counts: on `sms` sorted by number (the Parquet cache), both steps stream.
-pub fn otp_ctes() -> [String; 4] {
+/// Senders are counted with `distinct_count` on the integer `peer_key`, in the same pass
+/// as the other figures: never `count(DISTINCT <string>)` per group (see ARCHITECTURE.md).
+pub fn otp_ctes() -> [String; 3] {
     otp_ctes_from(&format!(
         "SELECT msisdn, peer_key, ts FROM sms WHERE direction = 'MT' AND {OTP_PREDICATE}"
     ))
@@ -26,15 +24,14 @@ pub fn otp_ctes() -> [String; 4] {
 
 /// The same aggregation over the session's OTP table (see [`ensure_otp_table`]), as the
 /// detectors run it: the classifier then runs once per scan, not once per detector.
-pub fn otp_ctes_cached() -> [String; 4] {
+pub fn otp_ctes_cached() -> [String; 3] {
     otp_ctes_from(&format!("SELECT msisdn, peer_key, ts FROM {OTP_TABLE}"))
 }
 
-fn otp_ctes_from(rows: &str) -> [String; 4] {
+fn otp_ctes_from(rows: &str) -> [String; 3] {
     [
         format!("otp AS ({rows})"),
-        "pairs AS (SELECT msisdn, peer_key, count(*) AS n, min(ts) AS first_seen, max(ts) AS last_seen FROM otp GROUP BY msisdn, peer_key)".into(),
-        "recv AS (SELECT msisdn, sum(n) AS otp_sms, count(*) AS services, min(first_seen) AS first_seen, max(last_seen) AS last_seen FROM pairs GROUP BY msisdn)".into(),
+        "recv AS (SELECT msisdn, count(*) AS otp_sms, distinct_count(peer_key) AS services, min(ts) AS first_seen, max(ts) AS last_seen FROM otp GROUP BY msisdn)".into(),
         "svc AS (SELECT msisdn, services FROM recv)".into(),
     ]
 }
@@ -62,13 +59,15 @@ pub async fn ensure_otp_table(ctx: &SessionContext) -> Result<(), DataFusionErro
 }
 
 /// The per-number OTP aggregation on its own: per msisdn that received any OTP, its SMS
-/// count, OTP count and distinct OTP services, ordered by msisdn.
+/// count, OTP count and distinct OTP services, ordered by msisdn. One pass over `sms`:
+/// on Parquet sorted by number (what `convert` writes) the grouping streams, and each
+/// number's senders are dropped as soon as the number is done.
 pub fn otp_per_number() -> String {
     format!(
-        "WITH {}, allsms AS (SELECT msisdn, count(*) AS sms FROM sms GROUP BY msisdn) \
-         SELECT r.msisdn, a.sms, r.otp_sms, r.services FROM recv r \
-         JOIN allsms a ON a.msisdn = r.msisdn ORDER BY r.msisdn",
-        otp_ctes().join(", ")
+        "SELECT msisdn, count(*) AS sms, count(*) FILTER (WHERE is_otp) AS otp_sms, \
+         distinct_count(peer_key) FILTER (WHERE is_otp) AS services \
+         FROM (SELECT msisdn, peer_key, direction = 'MT' AND {OTP_PREDICATE} AS is_otp FROM sms) \
+         GROUP BY msisdn HAVING count(*) FILTER (WHERE is_otp) > 0 ORDER BY msisdn"
     )
 }
 

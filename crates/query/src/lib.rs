@@ -1,10 +1,11 @@
 //! The query layer: one DataFusion session with the ingested tables registered and the
-//! one registry of duanka's functions ([`udf`]), so that the CLI, the server and every
+//! one registry of duanka's functions ([`udf`], [`udaf`]), so that the CLI, the server and every
 //! cluster role run the same plans with the same functions.
 //!
 //! Knows nothing of detectors; reads no files itself (tables come from `duanka-ingest`).
 
 pub mod lookup;
+pub mod udaf;
 pub mod udf;
 
 use std::sync::Arc;
@@ -43,6 +44,9 @@ pub fn register_functions(
     for f in udf::all_udfs(lookups) {
         registry.register_udf(Arc::new(f))?;
     }
+    for f in udaf::all_udafs() {
+        registry.register_udaf(Arc::new(f))?;
+    }
     Ok(())
 }
 
@@ -53,6 +57,9 @@ pub fn session_for(ds: &Dataset, threads: usize) -> Result<SessionContext, DataF
     let lookups = Arc::new(Lookups::from_dataset(ds));
     for f in udf::all_udfs(lookups) {
         ctx.register_udf(f);
+    }
+    for f in udaf::all_udafs() {
+        ctx.register_udaf(f);
     }
     for t in &ds.tables {
         register_table(&ctx, t, threads)?;

@@ -72,11 +72,10 @@ impl CoreInterception {
         };
         format!(
             "WITH otp AS ({}), {attached}, \
-             svc AS (SELECT node, count(*) AS services FROM (SELECT DISTINCT node, peer_key FROM otp) GROUP BY node), \
-             agg AS (SELECT node, count(*) AS otp_sms, CAST(min(ts) AS BIGINT) AS first_seen, CAST(max(ts) AS BIGINT) AS last_seen FROM otp GROUP BY node){inv_cte} \
-             SELECT n.node, a.otp_sms, s.services, n.numbers, n.never_attached, a.first_seen, a.last_seen, {inv_col} AS inventoried \
-             FROM nums n JOIN svc s ON s.node = n.node JOIN agg a ON a.node = n.node {inv_join} \
-             WHERE n.numbers >= {} AND s.services >= {} ORDER BY n.node",
+             agg AS (SELECT node, count(*) AS otp_sms, distinct_count(peer_key) AS services, CAST(min(ts) AS BIGINT) AS first_seen, CAST(max(ts) AS BIGINT) AS last_seen FROM otp GROUP BY node){inv_cte} \
+             SELECT n.node, a.otp_sms, a.services, n.numbers, n.never_attached, a.first_seen, a.last_seen, {inv_col} AS inventoried \
+             FROM nums n JOIN agg a ON a.node = n.node {inv_join} \
+             WHERE n.numbers >= {} AND a.services >= {} ORDER BY n.node",
             otp_rows(),
             self.settings.min_numbers,
             self.settings.min_services
@@ -199,7 +198,7 @@ impl Detector for CoreInterception {
                 ""
             };
             let per_number = format!(
-                "WITH otp AS ({}) SELECT o.msisdn, o.node, count(*) AS otp_sms, count(DISTINCT o.peer_key) AS services, \
+                "WITH otp AS ({}) SELECT o.msisdn, o.node, count(*) AS otp_sms, distinct_count(o.peer_key) AS services, \
                  CAST(min(o.ts) AS BIGINT) AS first_seen, CAST(max(o.ts) AS BIGINT) AS last_seen, max({attach_col}) AS attached \
                  FROM otp o {attach_join} GROUP BY o.msisdn, o.node ORDER BY o.msisdn, o.node",
                 otp_rows()

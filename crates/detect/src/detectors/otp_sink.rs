@@ -72,7 +72,7 @@ impl OtpSink {
             joins.push("LEFT JOIN att ON att.msisdn = r.msisdn".into());
             // The most SIMs seen on any handset this number used.
             ctes.push(
-                "hs AS (SELECT imei, count(DISTINCT imsi) AS sims FROM attach GROUP BY imei)"
+                "hs AS (SELECT imei, distinct_count(imsi) AS sims FROM attach GROUP BY imei)"
                     .into(),
             );
             ctes.push(
