@@ -244,9 +244,11 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--scenario", choices=("chain", "clean"), default="chain")
     ap.add_argument("--days", type=int, default=2)
-    ap.add_argument("--variant", choices=("plain", "hard"), default="plain",
+    ap.add_argument("--variant", choices=("plain", "hard", "sparse"), default="plain",
                     help="hard: attach feed carries IMSI+IMEI only (no msisdn), sms parts mix CSV and NDJSON, "
-                         "flow times as RFC 3339 UTC, some forged device ids printed as 16-digit IMEISV")
+                         "flow times as RFC 3339 UTC, some forged device ids printed as 16-digit IMEISV; "
+                         "sparse: the leaked pool is scattered over the whole range (no contiguous runs) and the SMS "
+                         "feed records no delivery_node for the intercepted codes")
     ap.add_argument("--reference", default=os.environ.get("REFERENCE", "/work/shared/data/reference"))
     a = ap.parse_args()
     rng = random.Random(a.seed * 7919 + (0 if a.scenario == "chain" else 1))
@@ -256,6 +258,7 @@ def main():
     T1 = T0 + DAYS * DAY
     chain = a.scenario == "chain"
     hard = a.variant == "hard"
+    sparse = a.variant == "sparse"
 
     truth, hneg = [], []
 
@@ -578,7 +581,7 @@ def main():
         n_leak = n_chain_nums - n_farm
         pool = []
         per = n_leak // 2
-        for bi, b in enumerate(leak_blocks):
+        for bi, b in enumerate([] if sparse else leak_blocks):
             start = rng.randint(0, 9999 - per - 10)
             for k in range(per if bi == 0 else n_leak - per):
                 m = "86" + b + "%04d" % (start + k)
@@ -586,6 +589,8 @@ def main():
                     continue
                 used.add(m)
                 pool.append(m)
+        if sparse:
+            pool = [new_number() for _ in range(n_leak)]
         dealer_hash = id_hash()
         for m in pool:
             r = rng.random()
@@ -652,6 +657,8 @@ def main():
             else:
                 r = rng.random()
                 node = ROGUE if r < 0.78 else ("" if r < 0.93 else RADIO)
+                if sparse:
+                    node = "" if r < 0.93 else RADIO
             otp_sms(t, m, s, node)
 
         # background code traffic: each sink number is rented out to many services

@@ -3,7 +3,7 @@
 #
 # Usage: bench/altworld/run.sh [SUBSCRIBERS] [DAYS] [SEEDS...]
 #   defaults: 20000 subscribers, 2 days, seeds 1 2 3; every seed as a chain world, plus one
-#   clean world and one chain world of the "hard" variant (first seed). Env: DUANKA (binary, default duanka on PATH), REFERENCE (public
+#   clean world and one chain world each of the "hard" and "sparse" variants (first seed). Env: DUANKA (binary, default duanka on PATH), REFERENCE (public
 #   reference folder, default /work/shared/data/reference), WORK (scratch, default
 #   /tmp/altworld), THREADS (scan threads, default 2).
 # For each world: gen.py → duanka scan → duanka eval (table) → analyze.py (false positives and
@@ -36,3 +36,4 @@ PY
 for s in "${SEEDS[@]}"; do run_one chain "$s"; done
 run_one clean "${SEEDS[0]}"
 run_one chain "${SEEDS[0]}" hard   # attach feed without msisdn, mixed CSV/NDJSON parts, IMEISV device ids
+run_one chain "${SEEDS[0]}" sparse # leaked pool scattered, no delivery_node for intercepted codes
