@@ -12,6 +12,7 @@ seed. The reference folder (TAC db, per-country CIDR lists) is only read, never 
 import argparse
 import csv
 import gzip
+import io
 import ipaddress
 import json
 import os
@@ -116,7 +117,8 @@ class Table:
                     fh.write(json.dumps({k: v for k, v in r.items() if k in self.cols and v is not None},
                                         ensure_ascii=False) + "\n")
             return
-        opener = (lambda p: gzip.open(p, "wt", encoding="utf-8", newline="")) if fmt == "csv.gz" else \
+        opener = (lambda p: io.TextIOWrapper(gzip.GzipFile(p, "wb", mtime=0), encoding="utf-8", newline="")) \
+            if fmt == "csv.gz" else \
             (lambda p: open(p, "w", encoding="utf-8", newline=""))
         with opener(base + "." + fmt) as fh:
             w = csv.writer(fh)
