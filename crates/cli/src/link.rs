@@ -147,6 +147,8 @@ pub(crate) fn run(a: &LinkArgs) -> Result<(), Failure> {
     let linked = runtime
         .block_on(async {
             let ctx = duanka_query::session_for(&ds, threads)?;
+            // The same attach rows the scan saw, so `link` reproduces the scan's clusters.
+            duanka_detect::sql::resolve_attach_numbers(&ctx, &present).await?;
             let input = duanka_engine::LinkInput {
                 ctx: &ctx,
                 present: &present,

@@ -215,6 +215,7 @@ pub async fn scan(
     on_start: &(dyn Fn(&str, usize) + Sync),
 ) -> Result<ScanOutput, DataFusionError> {
     let mut out = ScanOutput::default();
+    sql::resolve_attach_numbers(ctx, present).await?;
     for (done, d) in detectors.iter().enumerate() {
         let info = d.info();
         on_start(info.name, done);

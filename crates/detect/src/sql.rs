@@ -214,6 +214,57 @@ pub async fn ensure_flow_tables(
     .await
 }
 
+/// Gives `attach` rows that carry only an IMSI the number of that SIM from
+/// `subscribers`, once per session, so that every detector and linkage sees the radio
+/// presence of a number however the attach feed was exported (`attach.msisdn` is
+/// optional in the contract; many core networks log the IMSI alone). An IMSI the
+/// register gives two numbers keeps none: a guess would put one number's presence on
+/// another.
+pub async fn resolve_attach_numbers(
+    ctx: &SessionContext,
+    present: &[String],
+) -> Result<(), DataFusionError> {
+    if !["attach", "subscribers"]
+        .iter()
+        .all(|t| present.iter().any(|p| p == t))
+    {
+        return Ok(());
+    }
+    let missing = ctx
+        .sql("SELECT count(*) AS n FROM attach WHERE msisdn IS NULL")
+        .await?
+        .collect()
+        .await?;
+    let n = missing
+        .first()
+        .and_then(|b| b.column(0).as_any().downcast_ref::<arrow::array::Int64Array>())
+        .map_or(0, |a| a.value(0));
+    if n == 0 {
+        return Ok(());
+    }
+    let schema = ctx.table("attach").await?.schema().as_arrow().clone();
+    let cols: Vec<String> = schema
+        .fields()
+        .iter()
+        .map(|f| match f.name().as_str() {
+            "msisdn" => "coalesce(a.msisdn, s.msisdn) AS msisdn".to_string(),
+            name => format!("a.\"{name}\""),
+        })
+        .collect();
+    let sql = format!(
+        "SELECT {} FROM attach_raw a LEFT JOIN (SELECT imsi, min(msisdn) AS msisdn FROM subscribers \
+         WHERE imsi IS NOT NULL GROUP BY imsi HAVING min(msisdn) = max(msisdn)) s ON s.imsi = a.imsi",
+        cols.join(", ")
+    );
+    let raw = ctx
+        .deregister_table("attach")?
+        .ok_or_else(|| DataFusionError::Plan("attach is not registered".into()))?;
+    ctx.register_table("attach_raw", raw)?;
+    materialise(ctx, "attach", &sql).await?;
+    ctx.deregister_table("attach_raw")?;
+    Ok(())
+}
+
 /// Runs `sql` and registers its result as the in-memory table `name`.
 async fn materialise(ctx: &SessionContext, name: &str, sql: &str) -> Result<(), DataFusionError> {
     let plan = ctx.sql(sql).await?.create_physical_plan().await?;
