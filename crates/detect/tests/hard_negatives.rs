@@ -307,3 +307,34 @@ fn phone_switcher_and_campus_sign_ups_are_not_tampering_or_bulk() {
     }
     assert_flagged(&alerts, &imei(PHONE_TAC, 80_003), "tampered_imei");
 }
+
+#[test]
+fn an_operator_test_rig_is_not_a_sim_farm() {
+    let mut w = World::new("rig");
+    w.background();
+    // A lab handset cycling twenty of the operator's own test SIMs, one at a time, in
+    // the lab's cell: one holder, no codes, no calls between them.
+    let rig = imei(PHONE_TAC, 8888);
+    for i in 0..20u64 {
+        let m = 8613377770000 + i;
+        let imsi = 460_110_000_600_000 + i;
+        w.subscriber(m, imsi, "hoperator-lab", "active");
+        w.attach(imsi, m, &rig, "LAB-1");
+        w.attach(imsi, m, &rig, "LAB-1");
+    }
+    // The real thing beside it: leaked SIMs of many holders receiving codes in one modem.
+    let modem = imei(MODULE_TAC, 4343);
+    for i in 0..16u64 {
+        let m = 8613355550000 + i;
+        let imsi = 460_110_000_400_000 + i;
+        w.subscriber(m, imsi, &format!("hstraw{i}"), "active");
+        w.attach(imsi, m, &modem, "GZ-3");
+        w.attach(imsi, m, &modem, "GZ-3");
+        for s in 0..5 {
+            w.otp(m, 30 + s + i as u32 % 5, "radio");
+        }
+    }
+    let alerts = w.run();
+    assert_quiet(&alerts, &rig, "test rig");
+    assert_flagged(&alerts, &modem, "sim_farm");
+}

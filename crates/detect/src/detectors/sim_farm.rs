@@ -31,6 +31,10 @@ crate::settings! {
         count_share: f64 = 0.55,
         /// Distinct OTP services from which a number counts as a code receiver.
         receiver_services: i64 = 2,
+        /// Factor when every SIM of the handset is registered to one holder, none
+        /// receives codes and none calls another: an operator's or a company's test
+        /// rig cycling its own SIMs, not a pool of SIMs bought under many names.
+        one_holder_factor: f64 = 0.6,
         /// Lowest score reported.
         report_from: f64 = 0.2,
     }
@@ -217,7 +221,16 @@ impl Detector for SimFarm {
                             0.0
                         },
                     };
-                    let score = self.score(sims, &corr);
+                    // Known facts against a farm, not merely missing support.
+                    let one_holder_rig = holders == Some(1)
+                        && numbers > self.settings.family_sims
+                        && receivers == Some(0)
+                        && keepalive.unwrap_or(0) == 0
+                        && luhn_ok;
+                    let mut score = self.score(sims, &corr);
+                    if one_holder_rig {
+                        score *= self.settings.one_holder_factor.clamp(0.0, 1.0);
+                    }
                     if score < self.settings.report_from {
                         continue;
                     }
@@ -259,6 +272,12 @@ impl Detector for SimFarm {
                     }
                     if corr.stationary > 0.0 {
                         why.push_str(", never leaving one cell");
+                    }
+                    if one_holder_rig {
+                        evidence.push(("one_holder_rig", Figure::Bool(true)));
+                        why.push_str(
+                            ", but every SIM is one holder's and none receives codes (a test rig?)",
+                        );
                     }
                     alerts.push(Alert {
                         detector: "sim_farm",
