@@ -53,6 +53,13 @@ crate::settings! {
         night_share: f64 = 0.5,
         /// Weight of reading at night.
         night_weight: f64 = 0.35,
+        /// Factor on the bulk and night weights of a routine: an account that read
+        /// subscriber data on every day of the data, no day above `routine_spread` times
+        /// its usual one, only from listed hosts — a scheduled job (billing, backup), not
+        /// a theft, which goes through hosts of its own or comes in bursts.
+        routine_factor: f64 = 0.5,
+        /// Most times its usual day an account's busiest day may be for a routine.
+        routine_spread: f64 = 3.0,
         /// Weight of acting from a host the inventory does not list.
         unknown_host_weight: f64 = 0.5,
         /// Weight of having created a host that rogue_host flagged.
@@ -92,6 +99,7 @@ struct Signals {
     night: bool,
     unknown_host: bool,
     created_rogue: bool,
+    routine: bool,
 }
 
 impl Insider {
@@ -185,27 +193,40 @@ impl Insider {
         )
     }
 
-    fn signals(&self, a: &Account, peers_median: f64) -> Signals {
+    /// `window_days`: the most days any account read subscriber data on.
+    fn signals(&self, a: &Account, peers_median: f64, window_days: i64) -> Signals {
         let s = &self.settings;
         let enough = a.sensitive >= s.min_records;
+        let unknown_host = a.unknown_host_actions > 0;
+        let created_rogue = !a.created_rogue.is_empty();
         Signals {
+            routine: a.days >= 2
+                && a.days >= window_days
+                && a.max_day as f64 <= s.routine_spread * a.median_day.max(1) as f64
+                && !unknown_host
+                && !created_rogue,
             bulk: enough && a.sensitive as f64 >= s.peer_multiple * peers_median.max(1.0),
             spike: enough
                 && a.days >= 2
                 && a.max_day as f64 >= s.spike_multiple * (a.median_day.max(1)) as f64,
             night: a.sensitive_night >= s.min_records
                 && a.sensitive_night as f64 >= s.night_share * a.sensitive.max(1) as f64,
-            unknown_host: a.unknown_host_actions > 0,
-            created_rogue: !a.created_rogue.is_empty(),
+            unknown_host,
+            created_rogue,
         }
     }
 
     fn score(&self, sig: &Signals) -> f64 {
         let s = &self.settings;
+        let routine = if sig.routine {
+            s.routine_factor.clamp(0.0, 1.0)
+        } else {
+            1.0
+        };
         super::noisy_or(&[
-            (sig.bulk, s.bulk_weight),
+            (sig.bulk, s.bulk_weight * routine),
             (sig.spike, s.spike_weight),
-            (sig.night, s.night_weight),
+            (sig.night, s.night_weight * routine),
             (sig.unknown_host, s.unknown_host_weight),
             (sig.created_rogue, s.created_rogue_weight),
         ])
@@ -274,9 +295,10 @@ impl Detector for Insider {
                 }
             }
             let peers = median(accounts.values().map(|a| a.sensitive).collect());
+            let window_days = accounts.values().map(|a| a.days).max().unwrap_or(0);
             let mut alerts = Vec::new();
             for (who, a) in &accounts {
-                let sig = self.signals(a, peers);
+                let sig = self.signals(a, peers, window_days);
                 let score = self.score(&sig);
                 if score < self.settings.report_from {
                     continue;
@@ -311,6 +333,12 @@ impl Detector for Insider {
                     reasons.push(format!(
                         "it created host {} that is now flagged as rogue",
                         a.created_rogue.join(", ")
+                    ));
+                }
+                if sig.routine && (sig.bulk || sig.night) {
+                    reasons.push(format!(
+                        "but at a steady volume on each of its {} days from listed hosts, like a scheduled job",
+                        a.days
                     ));
                 }
                 let mut evidence = vec![
@@ -360,7 +388,7 @@ mod tests {
             sensitive: 50_000,
             ..Account::default()
         };
-        let sig = d.signals(&legit, 300.0);
+        let sig = d.signals(&legit, 300.0, 1);
         assert!(sig.bulk && !sig.night && !sig.unknown_host);
         assert!(d.score(&sig) < 0.5);
         let insider = Account {
@@ -370,7 +398,33 @@ mod tests {
             created_rogue: vec!["10.1.2.150".into()],
             ..Account::default()
         };
-        assert!(d.score(&d.signals(&insider, 300.0)) >= 0.8);
+        assert!(d.score(&d.signals(&insider, 300.0, 1)) >= 0.8);
         assert_eq!(median(vec![0, 5, 1, 9]), 5.0);
+    }
+
+    #[test]
+    fn a_nightly_job_at_a_steady_volume_is_a_lead_and_a_theft_through_a_rogue_host_is_not() {
+        let d = Insider::new(Settings::default());
+        let job = Account {
+            sensitive: 6_000_000,
+            sensitive_night: 6_000_000,
+            days: 2,
+            max_day: 3_100_000,
+            median_day: 2_900_000,
+            ..Account::default()
+        };
+        let sig = d.signals(&job, 1_200.0, 2);
+        assert!(sig.bulk && sig.night && sig.routine);
+        assert!(d.score(&sig) < 0.5, "{}", d.score(&sig));
+        // The same reads on one day of two are no routine.
+        let once = Account { days: 1, ..job.clone() };
+        assert!(d.score(&d.signals(&once, 1_200.0, 2)) >= 0.5);
+        // Nor are steady reads through a host the inventory does not list.
+        let thief = Account {
+            unknown_host_actions: 3,
+            ..job
+        };
+        let sig = d.signals(&thief, 1_200.0, 2);
+        assert!(!sig.routine && d.score(&sig) >= 0.8);
     }
 }

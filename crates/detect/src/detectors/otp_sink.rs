@@ -39,6 +39,17 @@ crate::settings! {
         /// Below 0.5, so that a shop owner who happened to make no call that day stays a
         /// lead.
         attached_factor: f64 = 0.45,
+        /// Fewest distinct OTP senders for a number whose context already says it is
+        /// no person's: a stock (never sold) number, a SIM in a modem pool, or a number
+        /// that verified a sign-up with a forged device.
+        context_services: i64 = 2,
+        /// Score of such a number with no ordinary use (lowered by its ordinary use as
+        /// the service signal is).
+        context_score: f64 = 0.7,
+        /// Seconds either side of a sign-up that make its burst (as in `bulk_account`).
+        signup_window_s: i64 = 1800,
+        /// Off-network sign-ups from one address within the window that make a burst.
+        signup_burst: i64 = 5,
         /// Lowest score reported (below it, nothing is written).
         report_from: f64 = 0.2,
     }
@@ -88,6 +99,23 @@ impl OtpSink {
             cols.push("sub.status AS status".into());
             joins.push("LEFT JOIN sub ON sub.msisdn = r.msisdn".into());
         }
+        if has("registrations") {
+            // Sign-ups this number verified with a device that IMEI-changing software
+            // made: a wrong check digit, or off the network inside a burst of such.
+            ctes.extend(crate::sql::signup_ctes(
+                has("attach"),
+                has("subscribers"),
+                self.settings.signup_window_s,
+            ));
+            ctes.push(format!(
+                "sg AS (SELECT msisdn, count(*) AS forged_signups FROM reg \
+                 WHERE (dev_offnet = 1 AND burst_offnet >= {}) OR (dev IS NOT NULL AND NOT imei_luhn_ok(dev)) \
+                 GROUP BY msisdn)",
+                self.settings.signup_burst
+            ));
+            cols.push("coalesce(sg.forged_signups, 0) AS forged_signups".into());
+            joins.push("LEFT JOIN sg ON sg.msisdn = r.msisdn".into());
+        }
         format!(
             "WITH {} SELECT r.msisdn, r.otp_sms, r.services, CAST(r.first_seen AS BIGINT) AS first_seen, \
              CAST(r.last_seen AS BIGINT) AS last_seen, {} FROM recv r {} \
@@ -95,7 +123,9 @@ impl OtpSink {
             ctes.join(", "),
             cols.join(", "),
             joins.join(" "),
-            self.settings.min_services
+            self.settings
+                .min_services
+                .min(self.settings.context_services)
         )
     }
 
@@ -104,7 +134,18 @@ impl OtpSink {
     /// that a phone's ordinary life pulls it down hard), times where the number lives:
     /// off the network or in a modem pool (`handset_sims` ≥ `pool_sims`) counts fully, an
     /// ordinary handset by `attached_factor`. `handset_sims` is `None` without attach data.
-    fn score(&self, services: i64, otp_sms: i64, ordinary: i64, handset_sims: Option<i64>) -> f64 {
+    ///
+    /// `no_persons`: the number's context says it is no person's (stock, or it verified a
+    /// forged sign-up; a modem pool is told by `handset_sims`). From `context_services`
+    /// services such a number scores at least `context_score`, times the same share.
+    fn score(
+        &self,
+        services: i64,
+        otp_sms: i64,
+        ordinary: i64,
+        handset_sims: Option<i64>,
+        no_persons: bool,
+    ) -> f64 {
         let s = &self.settings;
         let floor = (s.min_services - 1) as f64;
         let span = (s.strong_services as f64 - floor).max(1.0);
@@ -123,7 +164,13 @@ impl OtpSink {
             Some(n) if n > 0 && n < s.pool_sims => s.attached_factor,
             _ => 1.0,
         };
-        (service_signal * share * share * presence).clamp(0.0, 1.0)
+        let base = service_signal * share * share * presence;
+        let context = if (in_pool || no_persons) && services >= s.context_services {
+            s.context_score * share * share
+        } else {
+            0.0
+        };
+        base.max(context).clamp(0.0, 1.0)
     }
 }
 
@@ -133,7 +180,7 @@ impl Detector for OtpSink {
             name: "otp_sink",
             entity_types: &["msisdn"],
             needs: &["sms"],
-            uses: &["calls", "attach", "subscribers"],
+            uses: &["calls", "attach", "subscribers", "registrations"],
         }
     }
 
@@ -178,7 +225,20 @@ impl Detector for OtpSink {
                     } else {
                         None
                     };
-                    let score = self.score(services, otp_sms, calls + mo_sms, handset_sims);
+                    let forged_signups = if present.iter().any(|p| p == "registrations") {
+                        Some(c.int("forged_signups", row)?.unwrap_or(0))
+                    } else {
+                        None
+                    };
+                    let stock = status.as_deref() == Some("stock");
+                    let no_persons = stock || forged_signups.unwrap_or(0) > 0;
+                    let score = self.score(
+                        services,
+                        otp_sms,
+                        calls + mo_sms,
+                        handset_sims,
+                        no_persons,
+                    );
                     if score < self.settings.report_from {
                         continue;
                     }
@@ -215,8 +275,14 @@ impl Detector for OtpSink {
                     if let Some(n) = handset_sims.filter(|n| *n >= self.settings.pool_sims) {
                         why.push_str(&format!(", on a handset hosting {n} SIMs"));
                     }
-                    if status.as_deref() == Some("stock") {
+                    if stock {
                         why.push_str(", a stock (never sold) number");
+                    }
+                    if let Some(n) = forged_signups.filter(|n| *n > 0) {
+                        evidence.push(("forged_signups", Figure::Int(n)));
+                        why.push_str(&format!(
+                            ", verified {n} sign-up(s) from a made-up device"
+                        ));
                     }
                     alerts.push(Alert {
                         detector: "otp_sink",
@@ -244,18 +310,24 @@ mod tests {
     fn both_signals_are_needed() {
         let d = OtpSink::new(Settings::default());
         // A sink: 12 services, nothing else, never attached.
-        assert!(d.score(12, 30, 0, Some(0)) >= 0.8);
+        assert!(d.score(12, 30, 0, Some(0), false) >= 0.8);
         // A shop owner: as many services, a few calls and texts, in a phone of its own;
         // or, on a quiet day, none at all: still a lead only.
-        assert!(d.score(9, 14, 0, Some(1)) < 0.5);
-        assert!(d.score(16, 35, 4, Some(1)) < 0.5);
-        assert!(d.score(12, 30, 40, Some(1)) < 0.2);
+        assert!(d.score(9, 14, 0, Some(1), false) < 0.5);
+        assert!(d.score(16, 35, 4, Some(1), false) < 0.5);
+        assert!(d.score(12, 30, 40, Some(1), false) < 0.2);
         // An ordinary user: two services.
-        assert_eq!(d.score(2, 3, 0, Some(0)), 0.0);
+        assert_eq!(d.score(2, 3, 0, Some(0), false), 0.0);
         // A modem-pool SIM with a token call still scores high; with a few, medium.
-        assert!(d.score(25, 41, 1, Some(16)) >= 0.8);
-        assert!(d.score(15, 22, 5, Some(20)) >= 0.5);
+        assert!(d.score(25, 41, 1, Some(16), false) >= 0.8);
+        assert!(d.score(15, 22, 5, Some(20), false) >= 0.5);
+        // A modem-pool SIM, a stock number or one behind a forged sign-up: two services
+        // and nothing else are enough for medium; a person's life still pulls it down.
+        assert!(d.score(2, 2, 0, Some(24), false) >= 0.5);
+        assert!(d.score(3, 4, 0, Some(0), true) >= 0.5);
+        assert!(d.score(3, 4, 3, Some(1), true) < 0.5);
+        assert_eq!(d.score(1, 4, 0, Some(0), true), 0.0);
         // Without attach data, presence is unknown and not held against the number.
-        assert!(d.score(12, 30, 0, None) >= 0.8);
+        assert!(d.score(12, 30, 0, None, false) >= 0.8);
     }
 }
