@@ -263,35 +263,37 @@ pub const FINDINGS: &str = "findings";
 
 pub fn register_findings(ctx: &SessionContext, alerts: &[Alert]) -> Result<(), DataFusionError> {
     use arrow::array::{Float64Array, StringArray};
-    use arrow::datatypes::{DataType, Field, Schema};
     use std::sync::Arc;
-    let schema = Arc::new(Schema::new(vec![
-        Field::new("detector", DataType::Utf8, false),
-        Field::new("entity_type", DataType::Utf8, false),
-        Field::new("entity_id", DataType::Utf8, false),
-        Field::new("score", DataType::Float64, false),
-    ]));
-    let batch = arrow::array::RecordBatch::try_new(
-        schema.clone(),
+    sql::register_columns(
+        ctx,
+        FINDINGS,
         vec![
-            Arc::new(StringArray::from_iter_values(
-                alerts.iter().map(|a| a.detector),
-            )),
-            Arc::new(StringArray::from_iter_values(
-                alerts.iter().map(|a| a.entity_type),
-            )),
-            Arc::new(StringArray::from_iter_values(
-                alerts.iter().map(|a| a.entity_id.as_str()),
-            )),
-            Arc::new(Float64Array::from_iter_values(
-                alerts.iter().map(|a| a.score),
-            )),
+            (
+                "detector",
+                Arc::new(StringArray::from_iter_values(
+                    alerts.iter().map(|a| a.detector),
+                )),
+            ),
+            (
+                "entity_type",
+                Arc::new(StringArray::from_iter_values(
+                    alerts.iter().map(|a| a.entity_type),
+                )),
+            ),
+            (
+                "entity_id",
+                Arc::new(StringArray::from_iter_values(
+                    alerts.iter().map(|a| a.entity_id.as_str()),
+                )),
+            ),
+            (
+                "score",
+                Arc::new(Float64Array::from_iter_values(
+                    alerts.iter().map(|a| a.score),
+                )),
+            ),
         ],
-    )?;
-    let table = datafusion::datasource::MemTable::try_new(schema, vec![vec![batch]])?;
-    ctx.deregister_table(FINDINGS)?;
-    ctx.register_table(FINDINGS, Arc::new(table))?;
-    Ok(())
+    )
 }
 
 #[cfg(test)]

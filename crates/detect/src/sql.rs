@@ -237,7 +237,11 @@ pub async fn resolve_attach_numbers(
         .await?;
     let n = missing
         .first()
-        .and_then(|b| b.column(0).as_any().downcast_ref::<arrow::array::Int64Array>())
+        .and_then(|b| {
+            b.column(0)
+                .as_any()
+                .downcast_ref::<arrow::array::Int64Array>()
+        })
         .map_or(0, |a| a.value(0));
     if n == 0 {
         return Ok(());
@@ -262,6 +266,30 @@ pub async fn resolve_attach_numbers(
     ctx.register_table("attach_raw", raw)?;
     materialise(ctx, "attach", &sql).await?;
     ctx.deregister_table("attach_raw")?;
+    Ok(())
+}
+
+/// Registers named columns as the in-memory table `name`, replacing any table of that
+/// name: how a detector hands a list it computed (findings, a frontier) to its next plan.
+pub fn register_columns(
+    ctx: &SessionContext,
+    name: &str,
+    columns: Vec<(&str, arrow::array::ArrayRef)>,
+) -> Result<(), DataFusionError> {
+    use std::sync::Arc;
+
+    let fields: Vec<arrow::datatypes::Field> = columns
+        .iter()
+        .map(|(n, a)| arrow::datatypes::Field::new(*n, a.data_type().clone(), a.null_count() > 0))
+        .collect();
+    let schema = Arc::new(arrow::datatypes::Schema::new(fields));
+    let batch = arrow::array::RecordBatch::try_new(
+        Arc::clone(&schema),
+        columns.into_iter().map(|(_, a)| a).collect(),
+    )?;
+    let table = datafusion::datasource::MemTable::try_new(schema, vec![vec![batch]])?;
+    ctx.deregister_table(name)?;
+    ctx.register_table(name, Arc::new(table))?;
     Ok(())
 }
 

@@ -417,7 +417,10 @@ mod tests {
         assert!(sig.bulk && sig.night && sig.routine);
         assert!(d.score(&sig) < 0.5, "{}", d.score(&sig));
         // The same reads on one day of two are no routine.
-        let once = Account { days: 1, ..job.clone() };
+        let once = Account {
+            days: 1,
+            ..job.clone()
+        };
         assert!(d.score(&d.signals(&once, 1_200.0, 2)) >= 0.5);
         // Nor are steady reads through a host the inventory does not list.
         let thief = Account {

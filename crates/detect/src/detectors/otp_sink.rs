@@ -232,13 +232,8 @@ impl Detector for OtpSink {
                     };
                     let stock = status.as_deref() == Some("stock");
                     let no_persons = stock || forged_signups.unwrap_or(0) > 0;
-                    let score = self.score(
-                        services,
-                        otp_sms,
-                        calls + mo_sms,
-                        handset_sims,
-                        no_persons,
-                    );
+                    let score =
+                        self.score(services, otp_sms, calls + mo_sms, handset_sims, no_persons);
                     if score < self.settings.report_from {
                         continue;
                     }
@@ -280,9 +275,7 @@ impl Detector for OtpSink {
                     }
                     if let Some(n) = forged_signups.filter(|n| *n > 0) {
                         evidence.push(("forged_signups", Figure::Int(n)));
-                        why.push_str(&format!(
-                            ", verified {n} sign-up(s) from a made-up device"
-                        ));
+                        why.push_str(&format!(", verified {n} sign-up(s) from a made-up device"));
                     }
                     alerts.push(Alert {
                         detector: "otp_sink",
