@@ -115,6 +115,11 @@ fn read_plan(
 }
 
 fn write_rejects(ds: &Dataset, path: &Path) -> anyhow::Result<()> {
+    // Often asked for inside the scan's output folder, which the scan creates only later.
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("{}: cannot create the folder", dir.display()))?;
+    }
     let f = std::fs::File::create(path)
         .with_context(|| format!("{}: cannot create the rejects file", path.display()))?;
     let mut w = std::io::BufWriter::new(f);

@@ -245,7 +245,8 @@ fn too_many_rejects_stop_with_exit_4_after_writing_every_reject() {
         "2025-10-14 21:05:00,MT,12345,1069012345\n2025-10-14 25:05:00,MT,13312340000,1069012345\n",
     );
     write(&d, "sms.csv", &sms);
-    let rejects = d.join("rejects.csv");
+    // Inside a folder that does not exist yet, as `scan --out DIR --rejects DIR/…` asks.
+    let rejects = d.join("out").join("rejects.csv");
     let o = duanka(&[
         "inspect",
         d.to_str().unwrap(),
