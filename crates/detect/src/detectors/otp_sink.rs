@@ -43,9 +43,13 @@ crate::settings! {
         /// no person's: a stock (never sold) number, a SIM in a modem pool, or a number
         /// that verified a sign-up with a forged device.
         context_services: i64 = 2,
-        /// Score of such a number with no ordinary use (lowered by its ordinary use as
-        /// the service signal is).
+        /// Score of such a number with no ordinary use, for each such fact (they combine
+        /// as independent evidence); times the share of its traffic that is OTPs.
         context_score: f64 = 0.7,
+        /// SIMs on a number's handset from which the handset is a modem pool for this
+        /// context (eight-port pools are the smallest sold; no family shares one phone
+        /// among eight SIMs).
+        context_pool_sims: i64 = 8,
         /// Seconds either side of a sign-up that make its burst (as in `bulk_account`).
         signup_window_s: i64 = 1800,
         /// Off-network sign-ups from one address within the window that make a burst.
@@ -135,16 +139,19 @@ impl OtpSink {
     /// off the network or in a modem pool (`handset_sims` ≥ `pool_sims`) counts fully, an
     /// ordinary handset by `attached_factor`. `handset_sims` is `None` without attach data.
     ///
-    /// `no_persons`: the number's context says it is no person's (stock, or it verified a
-    /// forged sign-up; a modem pool is told by `handset_sims`). From `context_services`
-    /// services such a number scores at least `context_score`, times the same share.
+    /// `facts`: how many facts besides the handset say the number is no person's (it is
+    /// stock; it verified a sign-up from a made-up device). A handset of
+    /// `context_pool_sims` SIMs or more is one more. From `context_services` services,
+    /// each fact gives `context_score` (combined as independent evidence), times the
+    /// plain share of OTPs in its traffic: with such facts, a few calls or texts are the
+    /// token traffic that keeps a SIM alive, not a person's life.
     fn score(
         &self,
         services: i64,
         otp_sms: i64,
         ordinary: i64,
         handset_sims: Option<i64>,
-        no_persons: bool,
+        facts: u32,
     ) -> f64 {
         let s = &self.settings;
         let floor = (s.min_services - 1) as f64;
@@ -165,8 +172,10 @@ impl OtpSink {
             _ => 1.0,
         };
         let base = service_signal * share * share * presence;
-        let context = if (in_pool || no_persons) && services >= s.context_services {
-            s.context_score * share * share
+        let facts = facts + u32::from(handset_sims.is_some_and(|n| n >= s.context_pool_sims));
+        let context = if facts > 0 && services >= s.context_services {
+            let strength = 1.0 - (1.0 - s.context_score.clamp(0.0, 1.0)).powi(facts as i32);
+            strength * otp_sms as f64 / (otp_sms + ordinary).max(1) as f64
         } else {
             0.0
         };
@@ -231,9 +240,8 @@ impl Detector for OtpSink {
                         None
                     };
                     let stock = status.as_deref() == Some("stock");
-                    let no_persons = stock || forged_signups.unwrap_or(0) > 0;
-                    let score =
-                        self.score(services, otp_sms, calls + mo_sms, handset_sims, no_persons);
+                    let facts = u32::from(stock) + u32::from(forged_signups.unwrap_or(0) > 0);
+                    let score = self.score(services, otp_sms, calls + mo_sms, handset_sims, facts);
                     if score < self.settings.report_from {
                         continue;
                     }
@@ -303,24 +311,28 @@ mod tests {
     fn both_signals_are_needed() {
         let d = OtpSink::new(Settings::default());
         // A sink: 12 services, nothing else, never attached.
-        assert!(d.score(12, 30, 0, Some(0), false) >= 0.8);
+        assert!(d.score(12, 30, 0, Some(0), 0) >= 0.8);
         // A shop owner: as many services, a few calls and texts, in a phone of its own;
         // or, on a quiet day, none at all: still a lead only.
-        assert!(d.score(9, 14, 0, Some(1), false) < 0.5);
-        assert!(d.score(16, 35, 4, Some(1), false) < 0.5);
-        assert!(d.score(12, 30, 40, Some(1), false) < 0.2);
+        assert!(d.score(9, 14, 0, Some(1), 0) < 0.5);
+        assert!(d.score(16, 35, 4, Some(1), 0) < 0.5);
+        assert!(d.score(12, 30, 40, Some(1), 0) < 0.2);
         // An ordinary user: two services.
-        assert_eq!(d.score(2, 3, 0, Some(0), false), 0.0);
+        assert_eq!(d.score(2, 3, 0, Some(0), 0), 0.0);
         // A modem-pool SIM with a token call still scores high; with a few, medium.
-        assert!(d.score(25, 41, 1, Some(16), false) >= 0.8);
-        assert!(d.score(15, 22, 5, Some(20), false) >= 0.5);
+        assert!(d.score(25, 41, 1, Some(16), 0) >= 0.8);
+        assert!(d.score(15, 22, 5, Some(20), 0) >= 0.5);
         // A modem-pool SIM, a stock number or one behind a forged sign-up: two services
         // and nothing else are enough for medium; a person's life still pulls it down.
-        assert!(d.score(2, 2, 0, Some(24), false) >= 0.5);
-        assert!(d.score(3, 4, 0, Some(0), true) >= 0.5);
-        assert!(d.score(3, 4, 3, Some(1), true) < 0.5);
-        assert_eq!(d.score(1, 4, 0, Some(0), true), 0.0);
+        assert!(d.score(2, 2, 0, Some(24), 0) >= 0.5);
+        assert!(d.score(3, 4, 0, Some(0), 1) >= 0.5);
+        assert!(d.score(3, 4, 3, Some(1), 1) < 0.5);
+        assert_eq!(d.score(1, 4, 0, Some(0), 1), 0.0);
+        // A farm SIM that verified a forged sign-up, with a token text: medium or more.
+        assert!(d.score(4, 4, 1, Some(24), 1) >= 0.7);
+        // A quiet member of a family sharing one phone among five SIMs stays a lead.
+        assert!(d.score(3, 3, 1, Some(5), 0) < 0.5);
         // Without attach data, presence is unknown and not held against the number.
-        assert!(d.score(12, 30, 0, None, false) >= 0.8);
+        assert!(d.score(12, 30, 0, None, 0) >= 0.8);
     }
 }
