@@ -142,9 +142,11 @@ impl OtpSink {
     /// `facts`: how many facts besides the handset say the number is no person's (it is
     /// stock; it verified a sign-up from a made-up device). A handset of
     /// `context_pool_sims` SIMs or more is one more. From `context_services` services,
-    /// each fact gives `context_score` (combined as independent evidence), times the
-    /// plain share of OTPs in its traffic: with such facts, a few calls or texts are the
-    /// token traffic that keeps a SIM alive, not a person's life.
+    /// each fact gives `context_score` (combined as independent evidence), scaled from
+    /// one half (a busy life) to one (nothing but codes) by the plain share of OTPs in
+    /// its traffic. With such facts a few calls or texts are the token traffic that keeps
+    /// a SIM alive; and a live number that verified a made-up device had its codes
+    /// taken, as the seed's nine million verified numbers did, whatever its owner's life.
     fn score(
         &self,
         services: i64,
@@ -175,7 +177,8 @@ impl OtpSink {
         let facts = facts + u32::from(handset_sims.is_some_and(|n| n >= s.context_pool_sims));
         let context = if facts > 0 && services >= s.context_services {
             let strength = 1.0 - (1.0 - s.context_score.clamp(0.0, 1.0)).powi(facts as i32);
-            strength * otp_sms as f64 / (otp_sms + ordinary).max(1) as f64
+            let plain_share = otp_sms as f64 / (otp_sms + ordinary).max(1) as f64;
+            strength * (0.5 + 0.5 * plain_share)
         } else {
             0.0
         };
@@ -326,7 +329,8 @@ mod tests {
         // and nothing else are enough for medium; a person's life still pulls it down.
         assert!(d.score(2, 2, 0, Some(24), 0) >= 0.5);
         assert!(d.score(3, 4, 0, Some(0), 1) >= 0.5);
-        assert!(d.score(3, 4, 3, Some(1), 1) < 0.5);
+        assert!(d.score(3, 4, 20, Some(1), 1) < 0.5);
+        assert!(d.score(12, 14, 7, Some(1), 1) >= 0.5);
         assert_eq!(d.score(1, 4, 0, Some(0), 1), 0.0);
         // A farm SIM that verified a forged sign-up, with a token text: medium or more.
         assert!(d.score(4, 4, 1, Some(24), 1) >= 0.7);
