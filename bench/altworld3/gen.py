@@ -921,10 +921,11 @@ def generate(args):
 
     # registrations.ndjson: RFC3339 Z or epoch numbers, extra field, empty device ids
     regs.sort(key=lambda r: r[0])
+    chain_accts = {r[2] for r in chain_regs}  # keep every planted device id visible
     with open(os.path.join(out, "registrations.ndjson"), "w", encoding="utf-8") as f:
         for ts, plat, acc, m, dev, ip in regs:
             o = {"ts": fmt_rfcz(ts) if rng.random() < 0.7 else ts, "platform": plat, "account_id": acc,
-                 "msisdn": fmt_msisdn(rng, m), "device_id": dev if rng.random() > 0.03 else "", "ip": ip,
+                 "msisdn": fmt_msisdn(rng, m), "device_id": dev if (acc in chain_accts or rng.random() > 0.03) else "", "ip": ip,
                  "app_version": "8.0.%d" % rng.randrange(50)}
             f.write(json.dumps(o, ensure_ascii=False) + "\n")
     n_regs = len(regs)
@@ -948,6 +949,8 @@ def generate(args):
 
     # truth and hard negatives
     seen = set()
+    in_transfers = {t[1] for t in transfers} | {t[2] for t in transfers}
+    w.truth = [t for t in w.truth if not (t[2] == "mule" and t[1] not in in_transfers)]  # unused mules are invisible
     with open(os.path.join(out, "truth.csv"), "w", newline="") as f:
         wr = csv.writer(f)
         wr.writerow(["entity_type", "entity_id", "label"])
