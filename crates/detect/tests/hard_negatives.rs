@@ -322,7 +322,18 @@ fn an_operator_test_rig_is_not_a_sim_farm() {
         w.attach(imsi, m, &rig, "LAB-1");
         w.attach(imsi, m, &rig, "LAB-1");
     }
-    // The real thing beside it: leaked SIMs of many holders receiving codes in one modem.
+    // A vendor's test handset with twelve SIMs registered to twelve testers, attached
+    // in the lab's cell and otherwise silent.
+    let bench = imei(PHONE_TAC, 8899);
+    for i in 0..12u64 {
+        let m = 8613377780000 + i;
+        let imsi = 460_110_000_700_000 + i;
+        w.subscriber(m, imsi, &format!("htester{i}"), "active");
+        for _ in 0..3 {
+            w.attach(imsi, m, &bench, "LAB-1");
+        }
+    }
+    // The real thing beside them: leaked SIMs of many holders receiving codes in one modem.
     let modem = imei(MODULE_TAC, 4343);
     for i in 0..16u64 {
         let m = 8613355550000 + i;
@@ -336,5 +347,6 @@ fn an_operator_test_rig_is_not_a_sim_farm() {
     }
     let alerts = w.run();
     assert_quiet(&alerts, &rig, "test rig");
+    assert_quiet(&alerts, &bench, "vendor test handset");
     assert_flagged(&alerts, &modem, "sim_farm");
 }

@@ -42,8 +42,10 @@ crate::settings! {
         unknown_factor: f64 = 0.6,
         /// Factor for a tunnel held by an approved gateway (`assets.role` vpn, jump, proxy).
         gateway_factor: f64 = 0.35,
-        /// Factor for a tunnel held by another inventoried host.
-        listed_factor: f64 = 0.7,
+        /// Factor for a tunnel held by another inventoried host: below one half, since
+        /// listed servers keep regular connections abroad for telemetry, updates and
+        /// vendor support; a listed holder alone makes a lead.
+        listed_factor: f64 = 0.45,
         /// Factor for the relay between an internal host and a foreign jump host.
         relay_factor: f64 = 0.9,
         /// The operator's own country (ISO alpha-2).

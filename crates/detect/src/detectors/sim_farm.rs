@@ -31,10 +31,11 @@ crate::settings! {
         count_share: f64 = 0.55,
         /// Distinct OTP services from which a number counts as a code receiver.
         receiver_services: i64 = 2,
-        /// Factor when every SIM of the handset is registered to one holder, none
-        /// receives codes and none calls another: an operator's or a company's test
-        /// rig cycling its own SIMs, not a pool of SIMs bought under many names.
-        one_holder_factor: f64 = 0.6,
+        /// Factor for a test rig: no SIM of the handset receives codes or calls another,
+        /// its identity is sound, and its SIMs are one holder's or hardly used (at most
+        /// one sent SMS or call per SIM) — an operator's or a vendor's test equipment
+        /// cycling SIMs, not a pool keeping numbers alive for a code platform.
+        rig_factor: f64 = 0.45,
         /// Lowest score reported.
         report_from: f64 = 0.2,
     }
@@ -140,6 +141,25 @@ impl SimFarm {
         } else {
             cols.push("CAST(NULL AS BIGINT) AS keepalive_calls".into());
         }
+        let own: Vec<&str> = [
+            ("sms", "SELECT msisdn FROM sms WHERE direction = 'MO'"),
+            ("calls", "SELECT msisdn FROM calls WHERE direction = 'MO'"),
+        ]
+        .into_iter()
+        .filter(|(t, _)| has(present, t))
+        .map(|(_, q)| q)
+        .collect();
+        if own.is_empty() {
+            cols.push("CAST(NULL AS BIGINT) AS own_traffic".into());
+        } else {
+            // What the handset's numbers sent or called themselves.
+            ctes.push(format!(
+                "own AS (SELECT n.imei, count(*) AS own_traffic FROM nums n JOIN ({}) t ON t.msisdn = n.msisdn GROUP BY n.imei)",
+                own.join(" UNION ALL ")
+            ));
+            cols.push("coalesce(own.own_traffic, 0) AS own_traffic".into());
+            joins.push("LEFT JOIN own ON own.imei = h.imei".into());
+        }
         if has(present, "tac") {
             ctes.push("tacs AS (SELECT DISTINCT tac FROM tac)".into());
             cols.push("tacs.tac IS NOT NULL AS tac_known".into());
@@ -222,14 +242,16 @@ impl Detector for SimFarm {
                         },
                     };
                     // Known facts against a farm, not merely missing support.
-                    let one_holder_rig = holders == Some(1)
-                        && numbers > self.settings.family_sims
-                        && receivers == Some(0)
+                    let own_traffic = c.int("own_traffic", row)?;
+                    let one_holder = holders == Some(1) && numbers > self.settings.family_sims;
+                    let hardly_used = own_traffic.is_some_and(|t| t <= sims);
+                    let rig = receivers == Some(0)
                         && keepalive.unwrap_or(0) == 0
-                        && luhn_ok;
+                        && luhn_ok
+                        && (one_holder || hardly_used);
                     let mut score = self.score(sims, &corr);
-                    if one_holder_rig {
-                        score *= self.settings.one_holder_factor.clamp(0.0, 1.0);
+                    if rig {
+                        score *= self.settings.rig_factor.clamp(0.0, 1.0);
                     }
                     if score < self.settings.report_from {
                         continue;
@@ -273,11 +295,16 @@ impl Detector for SimFarm {
                     if corr.stationary > 0.0 {
                         why.push_str(", never leaving one cell");
                     }
-                    if one_holder_rig {
-                        evidence.push(("one_holder_rig", Figure::Bool(true)));
-                        why.push_str(
-                            ", but every SIM is one holder's and none receives codes (a test rig?)",
-                        );
+                    if let Some(t) = own_traffic {
+                        evidence.push(("own_traffic", Figure::Int(t)));
+                    }
+                    if rig {
+                        evidence.push(("test_rig", Figure::Bool(true)));
+                        why.push_str(if one_holder {
+                            ", but every SIM is one holder's and none receives codes (a test rig?)"
+                        } else {
+                            ", but its SIMs receive no codes and hardly send or call (a test rig?)"
+                        });
                     }
                     alerts.push(Alert {
                         detector: "sim_farm",
