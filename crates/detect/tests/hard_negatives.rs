@@ -295,6 +295,18 @@ fn phone_switcher_and_campus_sign_ups_are_not_tampering_or_bulk() {
         );
         bulk.push(account);
     }
+    // The gang's sign-ups through the same proxy with numbers of another operator: no
+    // device or number evidence of their own, only the address they share.
+    for k in 0..2u64 {
+        let account = format!("wxid_bulk_other{k}");
+        w.signup(
+            &account,
+            8613800001000 + k,
+            &imei(PHONE_TAC, 90_000 + k),
+            "45.77.1.9",
+        );
+        bulk.push(account);
+    }
     let alerts = w.run();
     for id in [m.to_string(), old, new, "wxid_switcher".to_string()] {
         assert_quiet(&alerts, &id, "phone switcher");

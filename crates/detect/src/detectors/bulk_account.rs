@@ -47,6 +47,13 @@ crate::settings! {
         shared_weight: f64 = 0.4,
         /// Weight of a number already flagged, multiplied by that finding's score.
         flagged_weight: f64 = 0.7,
+        /// Sign-ups from one address flagged on their own signals (medium or above) from
+        /// which, if they are also at least half of the address's sign-ups, the address
+        /// is the gang's: its other sign-ups get `gang_weight`.
+        gang_signups: i64 = 3,
+        /// Weight of a sign-up from a gang's address (one half: alone it is medium —
+        /// the gang's accounts on other operators' numbers show nothing else).
+        gang_weight: f64 = 0.5,
         /// Lowest score reported.
         report_from: f64 = 0.2,
     }
@@ -66,6 +73,8 @@ struct Signals {
     shared: bool,
     /// The best score of a finding on the number (0 when none).
     flagged: f64,
+    /// From an address most of whose sign-ups are flagged on their own.
+    gang: bool,
 }
 
 impl BulkAccount {
@@ -123,6 +132,7 @@ impl BulkAccount {
             (sig.offnet, s.offnet_weight),
             (sig.shared, s.shared_weight),
             (true, s.flagged_weight * sig.flagged),
+            (sig.gang, s.gang_weight),
         ])
     }
 }
@@ -145,6 +155,31 @@ impl Detector for BulkAccount {
         Box::pin(async move {
             let s = &self.settings;
             let batches = ctx.sql(&self.plan(present)).await?.collect().await?;
+            let signals = |c: &Columns, row: usize| -> Result<Signals, DataFusionError> {
+                Ok(Signals {
+                    burst: c.int("burst_offnet", row)?.unwrap_or(0) >= s.burst_signups,
+                    block: c.int("burst_block", row)?.unwrap_or(0) >= s.block_signups,
+                    luhn_bad: c.int("luhn_bad", row)? == Some(1),
+                    offnet: c.int("dev_offnet", row)? == Some(1),
+                    shared: c.int("device_numbers", row)?.unwrap_or(0) >= 2,
+                    flagged: c.float("number_score", row)?.unwrap_or(0.0),
+                    gang: false,
+                })
+            };
+            // First pass: the addresses most of whose sign-ups are flagged on their own.
+            let mut per_ip: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+            for b in &batches {
+                let c = Columns::new(b);
+                for row in 0..b.num_rows() {
+                    if let Some(ip) = c.text("ip", row)? {
+                        let own = self.score(&signals(&c, row)?);
+                        let e = per_ip.entry(ip).or_default();
+                        e.0 += 1;
+                        e.1 += i64::from(own >= 0.5);
+                    }
+                }
+            }
+            per_ip.retain(|_, (n, f)| *f >= s.gang_signups && 2 * *f >= *n);
             let mut best: BTreeMap<String, Alert> = BTreeMap::new();
             for b in &batches {
                 let c = Columns::new(b);
@@ -159,13 +194,11 @@ impl Detector for BulkAccount {
                     let device_numbers = c.int("device_numbers", row)?.unwrap_or(0);
                     let flagged_by = c.text("by_detector", row)?;
                     let number_score = c.float("number_score", row)?.unwrap_or(0.0);
+                    let ip = c.text("ip", row)?;
+                    let gang = ip.as_ref().and_then(|i| per_ip.get(i)).copied();
                     let sig = Signals {
-                        burst: burst >= s.burst_signups,
-                        block: block >= s.block_signups,
-                        luhn_bad: c.int("luhn_bad", row)? == Some(1),
-                        offnet: c.int("dev_offnet", row)? == Some(1),
-                        shared: device_numbers >= 2,
-                        flagged: number_score,
+                        gang: gang.is_some(),
+                        ..signals(&c, row)?
                     };
                     let score = self.score(&sig);
                     if score < s.report_from {
@@ -198,6 +231,11 @@ impl Detector for BulkAccount {
                             "its number {msisdn} was flagged by {d} (score {number_score:.2})"
                         ));
                     }
+                    if let Some((n, f)) = gang {
+                        reasons.push(format!(
+                            "{f} of the {n} sign-ups from its address are flagged bulk sign-ups"
+                        ));
+                    }
                     let mut evidence = vec![
                         ("platform", Figure::Text(platform.clone())),
                         ("msisdn", Figure::Text(msisdn.to_string())),
@@ -208,7 +246,10 @@ impl Detector for BulkAccount {
                         ("device_numbers", Figure::Int(device_numbers)),
                         ("number_score", Figure::Float(number_score)),
                     ];
-                    if let Some(ip) = c.text("ip", row)? {
+                    if let Some((_, f)) = gang {
+                        evidence.push(("flagged_signups_from_ip", Figure::Int(f)));
+                    }
+                    if let Some(ip) = ip {
                         evidence.push(("ip", Figure::Text(ip)));
                     }
                     if let Some(dev) = c.text("device_id", row)? {

@@ -12,7 +12,9 @@
 //!   appears on the network;
 //! - the same device id signing up several numbers;
 //! - a sign-up inside a burst from one address whose devices are all off the network
-//!   (software writing a fresh identity per account).
+//!   (software writing a fresh identity per account);
+//! - a sign-up, from a device the network never saw, of a number that a number-side
+//!   detector flagged (`findings`).
 
 use std::collections::BTreeMap;
 
@@ -21,7 +23,7 @@ use datafusion::prelude::SessionContext;
 use duanka_model::{Alert, Figure, Severity, format_imei};
 
 use super::{Columns, has};
-use crate::{BoxFuture, Detector, DetectorInfo};
+use crate::{BoxFuture, Detector, DetectorInfo, FINDINGS};
 
 /// What the `[tampered_imei]` section of `duanka.toml` is about.
 pub const ABOUT: &str = "tampered_imei (imei): made-up or changed handset identities (bad check digits, churn, sign-up-only devices)";
@@ -52,6 +54,10 @@ crate::settings! {
         burst_signups: i64 = 5,
         /// Weight of a sign-up inside such a burst.
         burst_weight: f64 = 0.5,
+        /// Weight of a sign-up, with a device never seen on the network, of a number a
+        /// number-side detector flagged at medium or above (a code sink's number used
+        /// with IMEI-changing software).
+        sink_signup_weight: f64 = 0.35,
         /// Lowest score reported (above the unknown-TAC weight, so that a TAC the sparse
         /// public list lacks is not a finding on its own).
         report_from: f64 = 0.3,
@@ -72,6 +78,7 @@ struct Signals {
     offnet_signup: bool,
     shared: bool,
     burst: bool,
+    sink_signup: bool,
 }
 
 impl TamperedImei {
@@ -139,6 +146,22 @@ impl TamperedImei {
                 "coalesce(ev.last_seen, regd.last_seen) AS last_seen".into(),
             ]);
             joins.push("LEFT JOIN regd ON regd.imei = i.imei".into());
+            if has(present, FINDINGS) {
+                ctes.push(
+                    "sinks AS (SELECT DISTINCT entity_id FROM findings WHERE entity_type = 'msisdn' \
+                     AND detector IN ('otp_sink', 'leaked_block', 'core_interception') AND score >= 0.5)"
+                        .into(),
+                );
+                ctes.push(
+                    "sdev AS (SELECT r.dev AS imei, count(*) AS sink_signups FROM reg r \
+                     JOIN sinks ON sinks.entity_id = CAST(r.msisdn AS VARCHAR) WHERE r.dev IS NOT NULL GROUP BY r.dev)"
+                        .into(),
+                );
+                cols.push("coalesce(sdev.sink_signups, 0) AS sink_signups".into());
+                joins.push("LEFT JOIN sdev ON sdev.imei = i.imei".into());
+            } else {
+                cols.push("0 AS sink_signups".into());
+            }
             strong.push("regd.offnet = 1".into());
             strong.push("regd.device_numbers >= 2".into());
         } else {
@@ -147,6 +170,7 @@ impl TamperedImei {
                 "0 AS device_numbers".into(),
                 "0 AS burst_offnet".into(),
                 "0 AS offnet".into(),
+                "0 AS sink_signups".into(),
                 "ev.first_seen".into(),
                 "ev.last_seen".into(),
             ]);
@@ -177,6 +201,7 @@ impl TamperedImei {
             (sig.offnet_signup, s.offnet_weight),
             (sig.shared, s.shared_weight),
             (sig.burst, s.burst_weight),
+            (sig.sink_signup, s.sink_signup_weight),
         ])
     }
 }
@@ -187,7 +212,7 @@ impl Detector for TamperedImei {
             name: "tampered_imei",
             entity_types: &["imei"],
             needs: &["attach"],
-            uses: &["registrations", "subscribers", "tac"],
+            uses: &["registrations", "subscribers", "tac", FINDINGS],
         }
     }
 
@@ -212,6 +237,7 @@ impl Detector for TamperedImei {
                     let signups = c.int("signups", row)?.unwrap_or(0);
                     let device_numbers = c.int("device_numbers", row)?.unwrap_or(0);
                     let burst = c.int("burst_offnet", row)?.unwrap_or(0);
+                    let sink_signups = c.int("sink_signups", row)?.unwrap_or(0);
                     let tac_known = c.int("tac_known", row)?.map(|v| v != 0);
                     let sig = Signals {
                         luhn_bad: c.int("luhn_ok", row)? == Some(0),
@@ -221,6 +247,9 @@ impl Detector for TamperedImei {
                         offnet_signup: c.int("offnet", row)? == Some(1),
                         shared: device_numbers >= 2,
                         burst: burst >= s.burst_signups,
+                        // Only a device the network never saw: a person's own phone that
+                        // signed up a number whose codes were stolen stays clean.
+                        sink_signup: sink_signups > 0 && events == 0,
                     };
                     let score = self.score(&sig);
                     if score < s.report_from {
@@ -247,6 +276,11 @@ impl Detector for TamperedImei {
                     if sig.shared {
                         reasons.push(format!("it signed up {device_numbers} different numbers"));
                     }
+                    if sig.sink_signup {
+                        reasons.push(format!(
+                            "it signed up {sink_signups} number(s) flagged as code sinks"
+                        ));
+                    }
                     if sig.burst {
                         reasons.push(format!(
                             "its sign-up came in a burst of {burst} from one address with devices never seen on the network"
@@ -262,6 +296,7 @@ impl Detector for TamperedImei {
                         evidence.push(("signups", Figure::Int(signups)));
                         evidence.push(("signup_numbers", Figure::Int(device_numbers)));
                         evidence.push(("burst_offnet_signups", Figure::Int(burst)));
+                        evidence.push(("sink_signups", Figure::Int(sink_signups)));
                     }
                     if let Some(t) = tac_known {
                         evidence.push(("tac_known", Figure::Bool(t)));
