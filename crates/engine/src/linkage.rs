@@ -5,7 +5,8 @@
 //! that a case names; the OTP delivery nodes and the handsets of those numbers; the flows
 //! of flagged hosts; the audit rows acting from or creating a flagged host; every
 //! transfer (the link crate follows money only onward from a case's payee); and calls or
-//! SMS between subscribers and the fraud numbers, for the warning list. Every alert is a
+//! SMS between subscribers and the numbers fraudsters reach people with (named in cases;
+//! not code sinks, whose owners' friends are no victims), for the warning list. Every alert is a
 //! mark. Every address the asset inventory lists is declared a common value, so that an
 //! approved SMSC or database cannot join a rogue host to the staff who use it.
 
@@ -336,7 +337,19 @@ pub async fn link(input: &LinkInput<'_>, settings: &Settings) -> Result<Linked, 
         .await?;
     }
 
-    // Contacts with the fraud numbers, from both directions of calls and SMS.
+    // Contacts with the numbers the fraudsters reach people with: those named in cases
+    // (and the findings made of them). A code sink is not one: its codes are taken at
+    // the core, and a live number whose codes were stolen keeps its owner's friends, who
+    // are no victims.
+    let reach = format!(
+        "SELECT CAST(entity_id AS BIGINT) AS msisdn FROM findings WHERE entity_type = 'msisdn' \
+         AND score >= {FRAUD_SIDE} AND detector NOT IN ('otp_sink', 'leaked_block', 'core_interception'){}",
+        if has_cases {
+            " UNION SELECT fraud_msisdn AS msisdn FROM cases WHERE fraud_msisdn IS NOT NULL"
+        } else {
+            ""
+        }
+    );
     let mut contacts: BTreeMap<(i64, i64), Contact> = BTreeMap::new();
     for (table, is_call) in [("calls", true), ("sms", false)] {
         if !has(present, table) {
@@ -348,8 +361,8 @@ pub async fn link(input: &LinkInput<'_>, settings: &Settings) -> Result<Linked, 
             "0"
         };
         let sql = format!(
-            "WITH {side} SELECT t.msisdn, t.peer_key AS peer, count(*) AS n, {talk} AS talk, CAST(max(t.ts) AS BIGINT) AS last \
-                 FROM {table} t WHERE t.peer_key IN (SELECT msisdn FROM fm) GROUP BY t.msisdn, t.peer_key ORDER BY t.msisdn, peer"
+            "WITH reach AS ({reach}) SELECT t.msisdn, t.peer_key AS peer, count(*) AS n, {talk} AS talk, CAST(max(t.ts) AS BIGINT) AS last \
+                 FROM {table} t WHERE t.peer_key IN (SELECT msisdn FROM reach) GROUP BY t.msisdn, t.peer_key ORDER BY t.msisdn, peer"
         );
         for_each_row(ctx, &sql, |c, r| {
             let (Some(m), Some(peer)) = (c.int("msisdn", r)?, c.int("peer", r)?) else {
