@@ -175,10 +175,10 @@ pub fn registry(config: &Config) -> Vec<Box<dyn Detector>> {
             config.core_interception.clone(),
         )),
         Box::new(sim_farm::SimFarm::new(config.sim_farm.clone())),
+        Box::new(bulk_account::BulkAccount::new(config.bulk_account.clone())),
         Box::new(tampered_imei::TamperedImei::new(
             config.tampered_imei.clone(),
         )),
-        Box::new(bulk_account::BulkAccount::new(config.bulk_account.clone())),
         Box::new(proxy_ip::ProxyIp::new(config.proxy_ip.clone())),
         Box::new(case_reported::CaseReported::new(
             config.case_reported.clone(),

@@ -105,14 +105,10 @@ impl BulkAccount {
                 "",
             )
         };
-        format!(
-            "WITH {} SELECT reg.account_id, reg.platform, reg.msisdn, reg.device_id, reg.ip, reg.t, \
-             reg.dev IS NOT NULL AND NOT imei_luhn_ok(reg.dev) AS luhn_bad, reg.dev_offnet, reg.device_numbers, \
-             reg.burst_offnet, reg.burst_block, {flag_col} FROM reg {flag_join} \
-             WHERE (reg.dev IS NOT NULL AND NOT imei_luhn_ok(reg.dev)) OR reg.dev_offnet = 1 OR reg.device_numbers >= 2 \
-             OR reg.burst_offnet >= {} OR reg.burst_block >= {} {} \
-             ORDER BY reg.account_id, reg.t",
-            ctes.join(", "),
+        // Sign-ups with a signal of their own.
+        let candidate = format!(
+            "(reg.dev IS NOT NULL AND NOT imei_luhn_ok(reg.dev)) OR reg.dev_offnet = 1 OR reg.device_numbers >= 2 \
+             OR reg.burst_offnet >= {} OR reg.burst_block >= {} {}",
             s.burst_signups,
             s.block_signups,
             if flag_join.is_empty() {
@@ -120,6 +116,26 @@ impl BulkAccount {
             } else {
                 "OR f.number_score IS NOT NULL"
             }
+        );
+        // Every sign-up from an address with enough candidates, for the gang's-address
+        // signal, and each address's total.
+        ctes.push(format!(
+            "gip AS (SELECT reg.ip FROM reg {flag_join} WHERE reg.ip IS NOT NULL AND ({candidate}) \
+             GROUP BY reg.ip HAVING count(*) >= {})",
+            s.gang_signups.max(1)
+        ));
+        ctes.push(
+            "ipn AS (SELECT ip, count(*) AS ip_signups FROM reg WHERE ip IS NOT NULL GROUP BY ip)"
+                .into(),
+        );
+        format!(
+            "WITH {} SELECT reg.account_id, reg.platform, reg.msisdn, reg.device_id, reg.ip, reg.t, \
+             reg.dev IS NOT NULL AND NOT imei_luhn_ok(reg.dev) AS luhn_bad, reg.dev_offnet, reg.device_numbers, \
+             reg.burst_offnet, reg.burst_block, coalesce(ipn.ip_signups, 0) AS ip_signups, {flag_col} \
+             FROM reg {flag_join} LEFT JOIN ipn ON ipn.ip = reg.ip \
+             WHERE ({candidate}) OR reg.ip IN (SELECT ip FROM gip) \
+             ORDER BY reg.account_id, reg.t",
+            ctes.join(", "),
         )
     }
 
@@ -174,7 +190,7 @@ impl Detector for BulkAccount {
                     if let Some(ip) = c.text("ip", row)? {
                         let own = self.score(&signals(&c, row)?);
                         let e = per_ip.entry(ip).or_default();
-                        e.0 += 1;
+                        e.0 = c.int("ip_signups", row)?.unwrap_or(0);
                         e.1 += i64::from(own >= 0.5);
                     }
                 }

@@ -14,7 +14,7 @@
 //! - a sign-up inside a burst from one address whose devices are all off the network
 //!   (software writing a fresh identity per account);
 //! - a sign-up, from a device the network never saw, of a number that a number-side
-//!   detector flagged (`findings`).
+//!   detector flagged, or of an account that `bulk_account` flagged (`findings`).
 
 use std::collections::BTreeMap;
 
@@ -58,6 +58,10 @@ crate::settings! {
         /// number-side detector flagged at medium or above (a code sink's number used
         /// with IMEI-changing software).
         sink_signup_weight: f64 = 0.35,
+        /// Weight of a device never seen on the network that signed up an account
+        /// `bulk_account` flagged at medium or above: the gang's IMEI changer at work,
+        /// whichever operator's number it used.
+        bulk_signup_weight: f64 = 0.5,
         /// Lowest score reported (above the unknown-TAC weight, so that a TAC the sparse
         /// public list lacks is not a finding on its own).
         report_from: f64 = 0.3,
@@ -79,6 +83,7 @@ struct Signals {
     shared: bool,
     burst: bool,
     sink_signup: bool,
+    bulk_signup: bool,
 }
 
 impl TamperedImei {
@@ -159,8 +164,18 @@ impl TamperedImei {
                 );
                 cols.push("coalesce(sdev.sink_signups, 0) AS sink_signups".into());
                 joins.push("LEFT JOIN sdev ON sdev.imei = i.imei".into());
+                ctes.push(
+                    "bdev AS (SELECT r.dev AS imei, count(*) AS bulk_signups FROM reg r \
+                     JOIN findings f ON f.entity_type = 'account' AND f.detector = 'bulk_account' \
+                     AND f.score >= 0.5 AND f.entity_id = r.account_id WHERE r.dev IS NOT NULL GROUP BY r.dev)"
+                        .into(),
+                );
+                cols.push("coalesce(bdev.bulk_signups, 0) AS bulk_signups".into());
+                joins.push("LEFT JOIN bdev ON bdev.imei = i.imei".into());
+                strong.push("bdev.bulk_signups > 0".into());
             } else {
                 cols.push("0 AS sink_signups".into());
+                cols.push("0 AS bulk_signups".into());
             }
             strong.push("regd.offnet = 1".into());
             strong.push("regd.device_numbers >= 2".into());
@@ -171,6 +186,7 @@ impl TamperedImei {
                 "0 AS burst_offnet".into(),
                 "0 AS offnet".into(),
                 "0 AS sink_signups".into(),
+                "0 AS bulk_signups".into(),
                 "ev.first_seen".into(),
                 "ev.last_seen".into(),
             ]);
@@ -202,6 +218,7 @@ impl TamperedImei {
             (sig.shared, s.shared_weight),
             (sig.burst, s.burst_weight),
             (sig.sink_signup, s.sink_signup_weight),
+            (sig.bulk_signup, s.bulk_signup_weight),
         ])
     }
 }
@@ -238,6 +255,7 @@ impl Detector for TamperedImei {
                     let device_numbers = c.int("device_numbers", row)?.unwrap_or(0);
                     let burst = c.int("burst_offnet", row)?.unwrap_or(0);
                     let sink_signups = c.int("sink_signups", row)?.unwrap_or(0);
+                    let bulk_signups = c.int("bulk_signups", row)?.unwrap_or(0);
                     let tac_known = c.int("tac_known", row)?.map(|v| v != 0);
                     let sig = Signals {
                         luhn_bad: c.int("luhn_ok", row)? == Some(0),
@@ -250,6 +268,7 @@ impl Detector for TamperedImei {
                         // Only a device the network never saw: a person's own phone that
                         // signed up a number whose codes were stolen stays clean.
                         sink_signup: sink_signups > 0 && events == 0,
+                        bulk_signup: bulk_signups > 0 && events == 0,
                     };
                     let score = self.score(&sig);
                     if score < s.report_from {
@@ -281,6 +300,11 @@ impl Detector for TamperedImei {
                             "it signed up {sink_signups} number(s) flagged as code sinks"
                         ));
                     }
+                    if sig.bulk_signup {
+                        reasons.push(format!(
+                            "it signed up {bulk_signups} account(s) flagged as bulk registrations and never appeared on the network"
+                        ));
+                    }
                     if sig.burst {
                         reasons.push(format!(
                             "its sign-up came in a burst of {burst} from one address with devices never seen on the network"
@@ -297,6 +321,7 @@ impl Detector for TamperedImei {
                         evidence.push(("signup_numbers", Figure::Int(device_numbers)));
                         evidence.push(("burst_offnet_signups", Figure::Int(burst)));
                         evidence.push(("sink_signups", Figure::Int(sink_signups)));
+                        evidence.push(("bulk_signups", Figure::Int(bulk_signups)));
                     }
                     if let Some(t) = tac_known {
                         evidence.push(("tac_known", Figure::Bool(t)));
