@@ -48,9 +48,13 @@ crate::settings! {
         /// Weight of a number already flagged, multiplied by that finding's score.
         flagged_weight: f64 = 0.7,
         /// Sign-ups from one address flagged on their own signals (medium or above) from
-        /// which, if they are also at least half of the address's sign-ups, the address
-        /// is the gang's: its other sign-ups get `gang_weight`.
+        /// which, if they are also at least `gang_share` of the address's sign-ups, the
+        /// address is the gang's: its other sign-ups get `gang_weight`.
         gang_signups: i64 = 3,
+        /// Share of an address's sign-ups flagged on their own that makes it the gang's
+        /// (a rented residential proxy also carries its ordinary users; a campus NAT's
+        /// stray bulk sign-ups are a few per cent).
+        gang_share: f64 = 0.35,
         /// Weight of a sign-up from a gang's address (one half: alone it is medium —
         /// the gang's accounts on other operators' numbers show nothing else).
         gang_weight: f64 = 0.5,
@@ -195,7 +199,9 @@ impl Detector for BulkAccount {
                     }
                 }
             }
-            per_ip.retain(|_, (n, f)| *f >= s.gang_signups && 2 * *f >= *n);
+            per_ip.retain(|_, (n, f)| {
+                *f >= s.gang_signups && *f as f64 >= s.gang_share * (*n).max(1) as f64
+            });
             let mut best: BTreeMap<String, Alert> = BTreeMap::new();
             for b in &batches {
                 let c = Columns::new(b);

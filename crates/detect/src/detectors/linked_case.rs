@@ -94,7 +94,12 @@ impl Detector for LinkedCase {
                         continue;
                     }
                     let best = c.float("score", row)?.unwrap_or(0.0);
-                    let score = (best * s.factor).clamp(0.0, 1.0);
+                    // A finding at medium or above links its case at medium at least.
+                    let mut score = best * s.factor;
+                    if best >= MEDIUM {
+                        score = score.max(MEDIUM);
+                    }
+                    let score = score.clamp(0.0, 1.0);
                     if score < s.report_from {
                         continue;
                     }
@@ -120,8 +125,20 @@ impl Detector for LinkedCase {
                     ));
                 }
             }
-            let shared = self.shared(ctx, &alerts).await?;
-            alerts.extend(shared);
+            // Only cases linked at medium or above lend their link; a case linked more
+            // strongly through another case keeps the stronger link.
+            let strong: Vec<Alert> = alerts
+                .iter()
+                .filter(|a| a.score >= MEDIUM)
+                .cloned()
+                .collect();
+            for a in self.shared(ctx, &strong).await? {
+                match alerts.iter_mut().find(|d| d.entity_id == a.entity_id) {
+                    Some(d) if d.score >= a.score => {}
+                    Some(d) => *d = a,
+                    None => alerts.push(a),
+                }
+            }
             alerts.sort_by(|a, b| a.entity_id.cmp(&b.entity_id));
             Ok(alerts)
         })
@@ -147,6 +164,9 @@ fn case_alert(
         evidence,
     }
 }
+
+/// The lowest medium score.
+const MEDIUM: f64 = 0.5;
 
 /// The cases as `c(case_id, t, account, msisdn, payee)`, all text.
 const CASES: &str = "c AS (SELECT CAST(case_id AS VARCHAR) AS case_id, CAST(reported_at AS BIGINT) AS t, \
@@ -218,7 +238,7 @@ impl LinkedCase {
                     continue;
                 }
                 let best = c.float("score", row)?.unwrap_or(0.0);
-                let score = (best * s.shared_factor).clamp(0.0, 1.0);
+                let score = (best * s.shared_factor).max(MEDIUM).clamp(0.0, 1.0);
                 if score < s.report_from {
                     continue;
                 }
