@@ -57,8 +57,9 @@ pub struct Config {
     pub leaked_block: detectors::leaked_block::Settings,
     pub core_interception: detectors::core_interception::Settings,
     pub sim_farm: detectors::sim_farm::Settings,
-    pub tampered_imei: detectors::tampered_imei::Settings,
     pub bulk_account: detectors::bulk_account::Settings,
+    pub tampered_imei: detectors::tampered_imei::Settings,
+    pub signup_sink: detectors::signup_sink::Settings,
     pub proxy_ip: detectors::proxy_ip::Settings,
     pub case_reported: detectors::case_reported::Settings,
     pub mule: detectors::mule::Settings,
@@ -135,14 +136,19 @@ impl Config {
             &mut out,
         );
         settings::render_section::<sim_farm::Settings>("sim_farm", sim_farm::ABOUT, &mut out);
+        settings::render_section::<bulk_account::Settings>(
+            "bulk_account",
+            bulk_account::ABOUT,
+            &mut out,
+        );
         settings::render_section::<tampered_imei::Settings>(
             "tampered_imei",
             tampered_imei::ABOUT,
             &mut out,
         );
-        settings::render_section::<bulk_account::Settings>(
-            "bulk_account",
-            bulk_account::ABOUT,
+        settings::render_section::<signup_sink::Settings>(
+            "signup_sink",
+            signup_sink::ABOUT,
             &mut out,
         );
         settings::render_section::<proxy_ip::Settings>("proxy_ip", proxy_ip::ABOUT, &mut out);
@@ -179,6 +185,7 @@ pub fn registry(config: &Config) -> Vec<Box<dyn Detector>> {
         Box::new(tampered_imei::TamperedImei::new(
             config.tampered_imei.clone(),
         )),
+        Box::new(signup_sink::SignupSink::new(config.signup_sink.clone())),
         Box::new(proxy_ip::ProxyIp::new(config.proxy_ip.clone())),
         Box::new(case_reported::CaseReported::new(
             config.case_reported.clone(),

@@ -318,6 +318,8 @@ fn phone_switcher_and_campus_sign_ups_are_not_tampering_or_bulk() {
         assert_flagged(&alerts, b, "bulk_account");
     }
     assert_flagged(&alerts, &imei(PHONE_TAC, 80_003), "tampered_imei");
+    // The other operator's numbers the gang verified with are code sinks too.
+    assert_flagged(&alerts, "8613800001000", "signup_sink");
 }
 
 #[test]

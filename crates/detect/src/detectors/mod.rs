@@ -12,6 +12,7 @@ pub mod mule;
 pub mod otp_sink;
 pub mod proxy_ip;
 pub mod rogue_host;
+pub mod signup_sink;
 pub mod sim_farm;
 pub mod tampered_imei;
 
