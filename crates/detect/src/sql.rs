@@ -127,6 +127,10 @@ pub fn signup_ctes(has_attach: bool, has_subscribers: bool, window_s: i64) -> Ve
     ctes
 }
 
+/// The detectors whose msisdn findings say a number's codes went to the code platform
+/// (as SQL list), as opposed to numbers named in cases.
+pub const NUMBER_SIDE: &str = "('otp_sink', 'leaked_block', 'core_interception')";
+
 /// Roles (`assets.role`) of the nodes that carry SMS and signalling: talking to them is
 /// what a host stealing codes must do.
 pub const SIGNALLING_ROLES: &str =

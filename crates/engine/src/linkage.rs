@@ -343,7 +343,8 @@ pub async fn link(input: &LinkInput<'_>, settings: &Settings) -> Result<Linked, 
     // are no victims.
     let reach = format!(
         "SELECT CAST(entity_id AS BIGINT) AS msisdn FROM findings WHERE entity_type = 'msisdn' \
-         AND score >= {FRAUD_SIDE} AND detector NOT IN ('otp_sink', 'leaked_block', 'core_interception'){}",
+         AND score >= {FRAUD_SIDE} AND detector NOT IN {}{}",
+        duanka_detect::sql::NUMBER_SIDE,
         if has_cases {
             " UNION SELECT fraud_msisdn AS msisdn FROM cases WHERE fraud_msisdn IS NOT NULL"
         } else {

@@ -10,11 +10,14 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// The lowest score that is `Medium`.
+    pub const MEDIUM_FROM: f64 = 0.5;
+
     /// The usual mapping from a score in [0, 1]: ≥ 0.8 high, ≥ 0.5 medium.
     pub fn from_score(score: f64) -> Self {
         if score >= 0.8 {
             Severity::High
-        } else if score >= 0.5 {
+        } else if score >= Self::MEDIUM_FROM {
             Severity::Medium
         } else {
             Severity::Low

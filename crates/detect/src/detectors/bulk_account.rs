@@ -195,7 +195,7 @@ impl Detector for BulkAccount {
                         let own = self.score(&signals(&c, row)?);
                         let e = per_ip.entry(ip).or_default();
                         e.0 = c.int("ip_signups", row)?.unwrap_or(0);
-                        e.1 += i64::from(own >= 0.5);
+                        e.1 += i64::from(own >= Severity::MEDIUM_FROM);
                     }
                 }
             }

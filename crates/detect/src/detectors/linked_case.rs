@@ -95,11 +95,7 @@ impl Detector for LinkedCase {
                     }
                     let best = c.float("score", row)?.unwrap_or(0.0);
                     // A finding at medium or above links its case at medium at least.
-                    let mut score = best * s.factor;
-                    if best >= MEDIUM {
-                        score = score.max(MEDIUM);
-                    }
-                    let score = score.clamp(0.0, 1.0);
+                    let score = super::derived_score(best, s.factor);
                     if score < s.report_from {
                         continue;
                     }
@@ -129,7 +125,7 @@ impl Detector for LinkedCase {
             // strongly through another case keeps the stronger link.
             let strong: Vec<Alert> = alerts
                 .iter()
-                .filter(|a| a.score >= MEDIUM)
+                .filter(|a| a.score >= Severity::MEDIUM_FROM)
                 .cloned()
                 .collect();
             for a in self.shared(ctx, &strong).await? {
@@ -164,9 +160,6 @@ fn case_alert(
         evidence,
     }
 }
-
-/// The lowest medium score.
-const MEDIUM: f64 = 0.5;
 
 /// The cases as `c(case_id, t, account, msisdn, payee)`, all text.
 const CASES: &str = "c AS (SELECT CAST(case_id AS VARCHAR) AS case_id, CAST(reported_at AS BIGINT) AS t, \
@@ -238,7 +231,7 @@ impl LinkedCase {
                     continue;
                 }
                 let best = c.float("score", row)?.unwrap_or(0.0);
-                let score = (best * s.shared_factor).max(MEDIUM).clamp(0.0, 1.0);
+                let score = super::derived_score(best, s.shared_factor);
                 if score < s.report_from {
                     continue;
                 }

@@ -22,6 +22,7 @@ use std::collections::HashMap;
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use arrow::datatypes::{DataType, Float64Type, Int64Type};
 use datafusion::error::DataFusionError;
+use duanka_model::Severity;
 
 /// Signals combined as independent evidence: `1 − Π(1 − wᵢ)` over the signals that
 /// hold, each weight clamped to [0, 1]. One weak signal stays weak; several add up.
@@ -32,6 +33,19 @@ pub(crate) fn noisy_or(signals: &[(bool, f64)]) -> f64 {
         .map(|(_, w)| 1.0 - w.clamp(0.0, 1.0))
         .product();
     (1.0 - keep).clamp(0.0, 1.0)
+}
+
+/// A score derived from another finding's `best` score, `best × factor`, kept at
+/// medium when `best` is medium or above: a finding one step removed from a medium one
+/// is still worth a look.
+pub(crate) fn derived_score(best: f64, factor: f64) -> f64 {
+    let score = best * factor.clamp(0.0, 1.0);
+    let floor = if best >= Severity::MEDIUM_FROM {
+        Severity::MEDIUM_FROM
+    } else {
+        0.0
+    };
+    score.max(floor).clamp(0.0, 1.0)
 }
 
 /// Whether the dataset holds table `t`.

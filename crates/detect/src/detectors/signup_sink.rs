@@ -39,9 +39,7 @@ impl SignupSink {
     }
 
     fn score(&self, best: f64) -> f64 {
-        let score = best * self.settings.factor.clamp(0.0, 1.0);
-        let floor = if best >= 0.5 { 0.5 } else { 0.0 };
-        score.max(floor).clamp(0.0, 1.0)
+        super::derived_score(best, self.settings.factor)
     }
 }
 
@@ -78,14 +76,16 @@ impl Detector for SignupSink {
                 "WITH acc AS (SELECT entity_id, score FROM findings WHERE entity_type = 'account' \
                  AND detector = 'bulk_account' AND score >= {min}), \
                  done AS (SELECT DISTINCT CAST(entity_id AS BIGINT) AS msisdn FROM findings WHERE entity_type = 'msisdn' \
-                 AND detector IN ('otp_sink', 'leaked_block', 'core_interception') AND score >= 0.5), \
+                 AND detector IN {number_side} AND score >= {medium}), \
                  n AS (SELECT r.msisdn, count(*) AS accounts, max(acc.score) AS best, \
                  min(CAST(r.account_id AS VARCHAR)) AS example, CAST(min(r.ts) AS BIGINT) AS first_seen, \
                  CAST(max(r.ts) AS BIGINT) AS last_seen FROM registrations r \
                  JOIN acc ON acc.entity_id = CAST(r.account_id AS VARCHAR) WHERE r.msisdn IS NOT NULL GROUP BY r.msisdn){ours_cte} \
                  SELECT n.*, {ours_col} AS ours FROM n {ours_join} \
                  WHERE n.msisdn NOT IN (SELECT msisdn FROM done) ORDER BY n.msisdn",
-                min = s.min_account
+                min = s.min_account,
+                number_side = crate::sql::NUMBER_SIDE,
+                medium = Severity::MEDIUM_FROM,
             );
             let batches = ctx.sql(&sql).await?.collect().await?;
             let mut alerts = Vec::new();

@@ -152,11 +152,12 @@ impl TamperedImei {
             ]);
             joins.push("LEFT JOIN regd ON regd.imei = i.imei".into());
             if has(present, FINDINGS) {
-                ctes.push(
+                ctes.push(format!(
                     "sinks AS (SELECT DISTINCT entity_id FROM findings WHERE entity_type = 'msisdn' \
-                     AND detector IN ('otp_sink', 'leaked_block', 'core_interception') AND score >= 0.5)"
-                        .into(),
-                );
+                     AND detector IN {} AND score >= {})",
+                    crate::sql::NUMBER_SIDE,
+                    Severity::MEDIUM_FROM
+                ));
                 ctes.push(
                     "sdev AS (SELECT r.dev AS imei, count(*) AS sink_signups FROM reg r \
                      JOIN sinks ON sinks.entity_id = CAST(r.msisdn AS VARCHAR) WHERE r.dev IS NOT NULL GROUP BY r.dev)"
@@ -164,12 +165,12 @@ impl TamperedImei {
                 );
                 cols.push("coalesce(sdev.sink_signups, 0) AS sink_signups".into());
                 joins.push("LEFT JOIN sdev ON sdev.imei = i.imei".into());
-                ctes.push(
+                ctes.push(format!(
                     "bdev AS (SELECT r.dev AS imei, count(*) AS bulk_signups FROM reg r \
                      JOIN findings f ON f.entity_type = 'account' AND f.detector = 'bulk_account' \
-                     AND f.score >= 0.5 AND f.entity_id = r.account_id WHERE r.dev IS NOT NULL GROUP BY r.dev)"
-                        .into(),
-                );
+                     AND f.score >= {} AND f.entity_id = r.account_id WHERE r.dev IS NOT NULL GROUP BY r.dev)",
+                    Severity::MEDIUM_FROM
+                ));
                 cols.push("coalesce(bdev.bulk_signups, 0) AS bulk_signups".into());
                 joins.push("LEFT JOIN bdev ON bdev.imei = i.imei".into());
                 strong.push("bdev.bulk_signups > 0".into());
