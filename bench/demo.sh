@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The demo's speed: times `duanka demo` (simulate → scan → link → report → eval) with the
 # release build and reports wall time and peak memory.
-# Usage: bench/demo.sh [SUBSCRIBERS] (default: the demo's own, 200 000 with reference
-# data, else 50 000). Reference data: $REFERENCE when set (DUANKA_REFERENCE works too).
+# Usage: bench/demo.sh [SUBSCRIBERS] (default: the demo's own, 200 000). Reference data:
+# the built-in snapshot, or the folder $REFERENCE when set.
 # Set DUANKA=path/to/release/duanka to skip the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."

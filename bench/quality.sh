@@ -5,20 +5,20 @@
 # worlds (chain off).
 # Usage: bench/quality.sh [SUBSCRIBERS] [DAYS] (default 50000 1).
 # DUANKA=path/to/duanka picks the binary (default: a release build of this clone).
-# Reference data: $REFERENCE, else ../shared/data/reference beside the clone when present.
+# Reference data: the built-in snapshot, or the folder $REFERENCE when set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 subs="${1:-50000}"
 days="${2:-1}"
 seeds="${SEEDS:-3 7 11 21}"
 work="${BENCH_DIR:-bench/out}/quality"
-ref="${REFERENCE:-../shared/data/reference}"
+ref="${REFERENCE:-}"
 if [ -z "${DUANKA:-}" ]; then
   cargo build --release -p duanka-cli -q
   DUANKA="${CARGO_TARGET_DIR:-target}/release/duanka"
 fi
 ref_args=()
-if [ -d "$ref" ]; then ref_args=(--reference "$ref"); fi
+if [ -n "$ref" ]; then ref_args=(--reference "$ref"); fi
 rm -rf "$work"
 mkdir -p "$work"
 printf '%-11s %-5s %-8s %8s %8s %8s %8s  %s\n' scenario seed type claimed truth precision recall F1

@@ -3,16 +3,15 @@
 # SUBSCRIBERS x DAYS, seed 1, Parquet, public reference data), then times the scan of it
 # (every detector whose tables are present): wall time, CPU time and peak memory.
 # Usage: bench/scan.sh [SUBSCRIBERS] [DAYS] (default 1000000 1).
-# Reference data: $REFERENCE, else ../shared/data/reference beside the clone when present
-# (the built-in facts only cover about 50 000 subscribers). DUANKA: a release binary to
-# use instead of building one.
+# Reference data: the built-in snapshot, or the folder $REFERENCE when set. DUANKA: a
+# release binary to use instead of building one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 subs="${1:-1000000}"
 days="${2:-1}"
 work="${BENCH_DIR:-bench/out}"
 target="${CARGO_TARGET_DIR:-target}"
-ref="${REFERENCE:-../shared/data/reference}"
+ref="${REFERENCE:-}"
 
 if [ -n "${DUANKA:-}" ]; then
   bin="$DUANKA"   # a duanka binary already built
@@ -24,7 +23,7 @@ world="$work/scan-world-$subs-$days"
 if [ ! -f "$world/truth.csv" ]; then
   rm -rf "$world"
   ref_args=()
-  if [ -d "$ref" ]; then ref_args=(--reference "$ref"); fi
+  if [ -n "$ref" ]; then ref_args=(--reference "$ref"); fi
   /usr/bin/time -f "duanka simulate: %e s, peak %M KB" "$bin" simulate --subscribers "$subs" \
     --days "$days" --seed 1 --format parquet --out "$world" --quiet "${ref_args[@]}" > /dev/null
 fi

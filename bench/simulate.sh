@@ -5,15 +5,14 @@
 # By default it runs duanka-sim's `simulate` example: the same library call as
 # `duanka simulate`, without waiting for a release build of DataFusion. Set
 # DUANKA=path/to/release/duanka to time the command itself.
-# Reference data: $REFERENCE, else ../shared/data/reference beside the clone when present
-# (the built-in facts only cover about 50 000 subscribers).
+# Reference data: the built-in snapshot, or the folder $REFERENCE when set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 subs="${1:-1000000}"
 days="${2:-1}"
 work="${BENCH_DIR:-bench/out}"
 target="${CARGO_TARGET_DIR:-target}"
-ref="${REFERENCE:-../shared/data/reference}"
+ref="${REFERENCE:-}"
 
 out="$work/sim-$subs-$days"
 rm -rf "$out"
@@ -22,14 +21,14 @@ log=$(mktemp)
 report=$(mktemp)
 if [ -n "${DUANKA:-}" ]; then
   ref_args=()
-  if [ -d "$ref" ]; then ref_args=(--reference "$ref"); fi
+  if [ -n "$ref" ]; then ref_args=(--reference "$ref"); fi
   what="duanka simulate"
   /usr/bin/time -f "%e %M" -o "$log" "$DUANKA" simulate --subscribers "$subs" --days "$days" \
     --seed 1 --out "$out" --quiet "${ref_args[@]}" > "$report"
 else
   cargo build --release -p duanka-sim --example simulate -q
   ref_arg=()
-  if [ -d "$ref" ]; then ref_arg=("$ref"); fi
+  if [ -n "$ref" ]; then ref_arg=("$ref"); fi
   what="duanka-sim example simulate"
   /usr/bin/time -f "%e %M" -o "$log" "$target/release/examples/simulate" "$subs" "$days" 1 \
     "$out" "${ref_arg[@]}" > "$report"

@@ -35,6 +35,8 @@ for id in chart-detectors chart-otp-services chart-blocks chart-rogue-traffic gr
     "grep -Eq '<svg id=\"$id\"[^>]*>.*<(rect|circle|line|polyline|g) ' '$out/dom.html'"
 done
 check "#graph-cluster has no nodes" "grep -q 'class=\"node\" data-type=\"case\"' '$out/dom.html'"
+check "the page does not name the reference snapshot" \
+  "grep -Eq 'id=\"reference\">Reference data: [^<]*built-in snapshot [0-9]{4}-[0-9]{2}-[0-9]{2}' '$out/dom.html'"
 check "#alerts-table has no rows" "grep -Eq '<table id=\"alerts-table\">.*<tbody><tr>' '$out/dom.html'"
 # Chromium logs every console message (errors and uncaught exceptions alike) as a
 # CONSOLE line; the page itself logs nothing, so any such line is a failure.

@@ -5,8 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 jobs="${CARGO_BUILD_JOBS:-2}"
-echo "== duanka: fmt, clippy, tests"
+echo "== duanka: fmt, one feature set, clippy, tests"
 cargo fmt --all -- --check
+# Builds and tests must agree on every dependency's features, or DataFusion compiles twice.
+scripts/check-features.sh
 cargo clippy -j "$jobs" --workspace --all-targets -- -D warnings
 cargo test -j "$jobs" --workspace
 if command -v chromium >/dev/null 2>&1; then

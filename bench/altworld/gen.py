@@ -251,7 +251,7 @@ def main():
                          "flow times as RFC 3339 UTC, some forged device ids printed as 16-digit IMEISV; "
                          "sparse: the leaked pool is scattered over the whole range (no contiguous runs) and the SMS "
                          "feed records no delivery_node for the intercepted codes")
-    ap.add_argument("--reference", default=os.environ.get("REFERENCE", os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../../shared/data/reference")))
+    ap.add_argument("--reference", default=os.environ.get("REFERENCE", os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../data/reference")))
     a = ap.parse_args()
     rng = random.Random(a.seed * 7919 + (0 if a.scenario == "chain" else 1))
     tacdb, cidrs = load_reference(a.reference)

@@ -4,14 +4,14 @@
 # Usage: bench/altworld/run.sh [SUBSCRIBERS] [DAYS] [SEEDS...]
 #   defaults: 20000 subscribers, 2 days, seeds 1 2 3; every seed as a chain world, plus one
 #   clean world and one chain world each of the "hard" and "sparse" variants (first seed). Env: DUANKA (binary, default duanka on PATH), REFERENCE (public
-#   reference folder, default ../shared/data/reference beside the clone), WORK (scratch,
+#   reference folder, default the repository's data/reference), WORK (scratch,
 #   default bench/out/altworld), THREADS (scan threads, default 2).
 # For each world: gen.py → duanka scan → duanka eval (table) → analyze.py (false positives and
 # misses with the alerts' explanation/evidence) and the rejected-row counts from summary.json.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 DUANKA="${DUANKA:-duanka}"
-REFERENCE="${REFERENCE:-$here/../../../shared/data/reference}"
+REFERENCE="${REFERENCE:-$here/../../data/reference}"
 WORK="${WORK:-$here/../out/altworld}"
 THREADS="${THREADS:-2}"
 N="${1:-20000}"; DAYS="${2:-2}"; shift $(( $# > 2 ? 2 : $# )) || true

@@ -7,7 +7,7 @@
 Writes the contract tables (deliberately in messy but contract-legal export shapes), a
 handful of rows the contract rejects, truth.csv and hard_negatives.csv. Python 3.11 stdlib only.
 Reference data (libphonenumber segments, Osmocom TAC db, country IPv4 blocks) is read from
-$REFERENCE (default ../shared/data/reference relative to the repository root).
+$REFERENCE (default data/reference in the repository).
 """
 import argparse
 import bisect
@@ -23,7 +23,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
-DEFAULT_REF = os.path.join(REPO, "..", "shared", "data", "reference")
+DEFAULT_REF = os.path.join(REPO, "data", "reference")
 
 TZ8 = dt.timezone(dt.timedelta(hours=8))
 T0 = int(dt.datetime(2025, 10, 8, 0, 0, tzinfo=TZ8).timestamp())  # Wednesday 00:00 +08

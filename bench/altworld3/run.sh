@@ -3,13 +3,13 @@
 #
 # Usage: bash bench/altworld3/run.sh            (from the repository root)
 # Env:   DUANKA     duanka binary            (default: target/release/duanka)
-#        REFERENCE  public reference folder  (default: ../shared/data/reference)
+#        REFERENCE  public reference folder  (default: data/reference)
 #        WORK       scratch folder           (default: bench/out/altworld3)
 #        SUBSCRIBERS (50000)  DAYS (7)  SEEDS ("11 12")  EXAMPLES (3)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DUANKA=${DUANKA:-target/release/duanka}
-REFERENCE=${REFERENCE:-../shared/data/reference}
+REFERENCE=${REFERENCE:-data/reference}
 WORK=${WORK:-bench/out/altworld3}
 SUBSCRIBERS=${SUBSCRIBERS:-50000}
 DAYS=${DAYS:-7}

@@ -125,6 +125,17 @@ pub enum Command {
         after_help = "Examples:\n  duanka demo\n  duanka demo --subscribers 20000 --out /tmp/demo\n  duanka demo --reference ref/ --subscribers 200000"
     )]
     Demo(crate::demo::DemoArgs),
+    /// The public reference data built into duanka (number segments, TACs, country IPv4
+    /// blocks): its snapshot, files, sources and licences; `--export DIR` writes the
+    /// files out, to read or to compare with a newer copy.
+    #[command(
+        after_help = "Examples:\n  duanka reference\n  duanka reference --export ref/\n  duanka scan data/ --reference ref/ --out out/"
+    )]
+    Reference {
+        /// Write the snapshot's files to this folder (created; must be empty or absent).
+        #[arg(long, value_name = "DIR")]
+        export: Option<PathBuf>,
+    },
     /// Draw report.html again from a scan's output folder (report.json, alerts.jsonl,
     /// summary.json, clusters.jsonl, warnings.csv, graph.graphml: whatever is there).
     #[command(after_help = "Examples:\n  duanka report scan-out/")]
@@ -210,9 +221,10 @@ pub enum Severity {
 #[derive(Debug, Clone, Args)]
 pub struct ReadArgs {
     /// Folder with public reference files (libphonenumber *geocoding*.txt and
-    /// *carrier*.txt, an Osmocom TAC CSV, per-country *.cidr files), used for the
-    /// segments / tac / geoip tables the dataset does not hold itself.
-    #[arg(long, value_name = "DIR")]
+    /// *carrier*.txt, an Osmocom TAC CSV, per-country *.cidr files), used instead of the
+    /// built-in snapshot for the segments / tac / geoip tables the dataset does not hold
+    /// itself; the tables the folder lacks still come from the snapshot.
+    #[arg(long, env = "DUANKA_REFERENCE", value_name = "DIR")]
     pub reference: Option<PathBuf>,
     /// IANA zone for times written without an offset.
     #[arg(long, env = "DUANKA_TZ", default_value = "Asia/Shanghai")]

@@ -14,17 +14,15 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::Failure;
 use crate::args::{ReadArgs, ScanArgs};
 
-/// The built-in reference data holds enough number segments for about this many lines.
-const BUILTIN_SUBSCRIBERS: u64 = 50_000;
-/// With real reference data, the demo's default world.
-const REFERENCE_SUBSCRIBERS: u64 = 200_000;
+/// The demo's default world: large enough that the detectors face a realistic crowd,
+/// small enough to simulate and scan in well under a minute on two cores.
+const DEFAULT_SUBSCRIBERS: u64 = 200_000;
 
 #[derive(Debug, Clone, Args)]
 pub struct DemoArgs {
-    /// Lines in the simulated register (default 200 000 with reference data, else
-    /// 50 000, what the built-in reference list carries).
-    #[arg(long)]
-    pub subscribers: Option<u64>,
+    /// Lines in the simulated register.
+    #[arg(long, default_value_t = DEFAULT_SUBSCRIBERS)]
+    pub subscribers: u64,
     /// Output folder (must be empty or absent): the world in `world/`, the scan's outputs
     /// and report.html in `scan/`.
     #[arg(long, default_value = "duanka-demo")]
@@ -33,8 +31,8 @@ pub struct DemoArgs {
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
     /// Folder with public reference files (libphonenumber geocoding and carrier files,
-    /// the Osmocom TAC CSV, per-country *.cidr files), for worlds larger than the
-    /// built-in list carries.
+    /// the Osmocom TAC CSV, per-country *.cidr files) to use instead of the built-in
+    /// snapshot; the tables it lacks still come from the snapshot.
     #[arg(long, env = "DUANKA_REFERENCE", value_name = "DIR")]
     pub reference: Option<PathBuf>,
     /// Worker threads (default: all cores).
@@ -65,13 +63,15 @@ fn yuan(fen: i64) -> String {
     o
 }
 
-fn refuse_non_empty(out: &Path) -> Result<(), Failure> {
+/// Refuses a folder that holds anything: a command that fills a folder never mixes its
+/// files with older ones.
+pub(crate) fn refuse_non_empty(out: &Path) -> Result<(), Failure> {
     let non_empty = std::fs::read_dir(out)
         .map(|mut d| d.next().is_some())
         .unwrap_or(false);
     if non_empty {
         return Err(Failure::usage(anyhow!(
-            "{} is not empty; give a new folder with --out",
+            "{} is not empty; give a new folder",
             out.display()
         )));
     }
@@ -80,20 +80,18 @@ fn refuse_non_empty(out: &Path) -> Result<(), Failure> {
 
 pub fn run(a: &DemoArgs) -> Result<(), Failure> {
     refuse_non_empty(&a.out)?;
-    let subscribers = a.subscribers.unwrap_or(if a.reference.is_some() {
-        REFERENCE_SUBSCRIBERS
-    } else {
-        BUILTIN_SUBSCRIBERS
-    });
+    let subscribers = a.subscribers;
     let (world, scan_out) = (a.out.join("world"), a.out.join("scan"));
     let started = Instant::now();
     println!(
         "duanka demo: a simulated operator with {subscribers} subscribers, one day, seed {} ({})",
         a.seed,
-        if a.reference.is_some() {
-            "reference data given"
-        } else {
-            "built-in reference data"
+        match &a.reference {
+            Some(dir) => format!("reference data from {}", dir.display()),
+            None => format!(
+                "reference data: the built-in snapshot {}",
+                duanka_ingest::reference::SNAPSHOT
+            ),
         }
     );
 
@@ -101,10 +99,8 @@ pub fn run(a: &DemoArgs) -> Result<(), Failure> {
     let t = Instant::now();
     let mut cfg = duanka_sim::Config::new(subscribers, 1, a.seed);
     cfg.threads = a.threads;
-    let reference = match &a.reference {
-        Some(dir) => duanka_sim::reference::Reference::load(dir).map_err(Failure::input)?,
-        None => duanka_sim::reference::Reference::builtin(),
-    };
+    let reference = duanka_sim::reference::Reference::for_dir(a.reference.as_deref())
+        .map_err(Failure::input)?;
     let bar = (!a.quiet).then(|| {
         let b = ProgressBar::new(0);
         b.set_style(
@@ -145,8 +141,9 @@ pub fn run(a: &DemoArgs) -> Result<(), Failure> {
         no_link: false,
         no_report: false,
         read: ReadArgs {
-            // The world carries its reference tables itself.
-            reference: None,
+            // The reference the world was built on: a folder's tables are in the world,
+            // the built-in snapshot is in every binary.
+            reference: a.reference.clone(),
             tz: "Asia/Shanghai".into(),
             rejects: None,
             max_reject_share: 0.01,
@@ -189,7 +186,11 @@ fn closing(r: &ReportData, eval: &duanka_eval::Report) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "\n== summary\n\ntables read{:>27}", "rows");
     for t in &r.overview.tables {
-        let _ = writeln!(s, "  {:<20} {:>15}", t.table, t.read);
+        let from = t
+            .source
+            .as_ref()
+            .map_or(String::new(), |f| format!("  ({f})"));
+        let _ = writeln!(s, "  {:<20} {:>15}{from}", t.table, t.read);
     }
     let _ = writeln!(
         s,

@@ -409,7 +409,12 @@ async fn dataset_figures(
 
 /// What `summary.json` gives: tables read, detectors in run order (skipped ones with the
 /// reason), and the stage times.
-type SummaryParts = (Vec<TableCount>, Vec<DetectorCount>, Vec<(String, u64)>);
+type SummaryParts = (
+    Vec<TableCount>,
+    Vec<DetectorCount>,
+    Vec<(String, u64)>,
+    Vec<String>,
+);
 
 fn summary_parts(out: &Path) -> anyhow::Result<SummaryParts> {
     let path = out.join("summary.json");
@@ -430,6 +435,7 @@ fn summary_parts(out: &Path) -> anyhow::Result<SummaryParts> {
                     read: u(&t["read"]),
                     accepted: u(&t["accepted"]),
                     rejected: u(&t["rejected"]),
+                    source: t["source"].as_str().map(str::to_string),
                 })
                 .collect()
         })
@@ -453,7 +459,15 @@ fn summary_parts(out: &Path) -> anyhow::Result<SummaryParts> {
         .as_object()
         .map(|m| m.iter().map(|(k, v)| (k.clone(), u(v))).collect())
         .unwrap_or_default();
-    Ok((tables, detectors, stages))
+    let reference = v["reference"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|r| r.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok((tables, detectors, stages, reference))
 }
 
 /// The top cluster line of `clusters.jsonl`, and the counts over all of them.
@@ -748,7 +762,7 @@ fn assemble(
     alerts: Option<Vec<AlertIn>>,
     figs: DatasetFigures,
 ) -> anyhow::Result<ReportData> {
-    let (tables, mut detectors, stages) = summary_parts(out)?;
+    let (tables, mut detectors, stages, reference) = summary_parts(out)?;
     let mut alerts = alerts.unwrap_or_default();
     for a in &alerts {
         let i = match detectors.iter().position(|d| d.detector == a.detector) {
@@ -813,6 +827,7 @@ fn assemble(
         loss_linked_fen: clusters.as_ref().map(|c| c.loss),
         warnings: warnings.as_ref().map(|w| w.high + w.medium + w.low),
         stages_millis: stages,
+        reference,
     };
     let total = alerts.len() as u64;
     alerts.sort_by(|a, b| {

@@ -21,6 +21,8 @@ struct Report {
     absent: Vec<&'static str>,
     /// Files in the dataset folder that are not tables of the contract.
     ignored: Vec<String>,
+    /// Where the reference tables came from, one phrase per origin.
+    reference: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -209,6 +211,7 @@ pub(crate) fn run(dataset: &Path, args: &ReadArgs, format: ReportFormat) -> Resu
             .filter(|n| ds.table(n).is_none())
             .collect(),
         ignored: ds.ignored.iter().map(|p| p.display().to_string()).collect(),
+        reference: ds.reference_summary(),
     };
     match format {
         ReportFormat::Json => {
@@ -279,6 +282,9 @@ fn print_table(r: &Report) {
     if !r.absent.is_empty() {
         println!("\nabsent tables: {}", r.absent.join(", "));
     }
+    for line in &r.reference {
+        println!("reference: {line}");
+    }
     if !r.ignored.is_empty() {
         println!("not read (not a contract table): {}", r.ignored.join(", "));
     }
@@ -287,6 +293,11 @@ fn print_table(r: &Report) {
 pub(crate) fn convert(dataset: &Path, to: &Path, args: &ReadArgs) -> Result<(), Failure> {
     let ds = read::read(dataset, args, None)?;
     for t in &ds.tables {
+        if ds.is_builtin(t.name()) {
+            // Every duanka carries the snapshot; a copy in the dataset would only pin it.
+            println!("{:<14} not written: the built-in snapshot", t.name());
+            continue;
+        }
         let path = duanka_ingest::write::write_normalised(t, to)?;
         println!(
             "{:<14} {:>12} rows -> {}",

@@ -8,6 +8,7 @@ mod figures;
 mod inspect;
 mod link;
 mod read;
+mod reference;
 mod scan;
 mod simulate;
 mod sql;
@@ -105,6 +106,7 @@ fn main() -> ExitCode {
         Command::Config { defaults, check } => scan::config_command(defaults, check.as_deref()),
         Command::Simulate(sim) => simulate::run(&sim),
         Command::Demo(d) => demo::run(&d),
+        Command::Reference { export } => reference::run(export.as_deref()),
         Command::Report { outdir } => figures::rerender(&outdir),
         Command::Eval {
             outdir,

@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
+use duanka_ingest::reference::ReferenceChoice;
 use duanka_ingest::{Dataset, DatasetPlan, NormalisedTable, ReadOptions};
 use duanka_model::TimeParser;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -29,7 +30,10 @@ pub(crate) fn options(args: &ReadArgs) -> Result<ReadOptions, Failure> {
         time,
         threads: threads(args),
         keep_all_rejects: args.rejects.is_some(),
-        reference_dir: args.reference.clone(),
+        reference: match &args.reference {
+            Some(dir) => ReferenceChoice::Dir(dir.clone()),
+            None => ReferenceChoice::Builtin,
+        },
         ..ReadOptions::default()
     })
 }

@@ -153,14 +153,21 @@ pub(crate) fn run(a: &ScanArgs) -> Result<(), Failure> {
         }
         w.flush()?;
         let summary = serde_json::json!({
-            "tables": ds.tables.iter().map(|t| (t.name().to_string(), serde_json::json!({
-                "read": t.report.read, "accepted": t.report.accepted, "rejected": t.report.rejected,
-            }))).collect::<Map<String, Value>>(),
+            "tables": ds.tables.iter().map(|t| {
+                let mut v = serde_json::json!({
+                    "read": t.report.read, "accepted": t.report.accepted, "rejected": t.report.rejected,
+                });
+                if let Some((_, origin)) = ds.reference.iter().find(|(n, _)| *n == t.name()) {
+                    v["source"] = Value::from(origin.to_string());
+                }
+                (t.name().to_string(), v)
+            }).collect::<Map<String, Value>>(),
             "detectors": result.outcomes.iter().map(|(name, o)| match o {
                 Outcome::Ran { alerts, millis } => serde_json::json!({"detector": name, "status": "ran", "alerts": alerts, "millis": millis}),
                 Outcome::Skipped { reason } => serde_json::json!({"detector": name, "status": "skipped", "reason": reason}),
             }).collect::<Vec<_>>(),
             "stages_millis": {"read": read_ms, "scan": scan_ms, "link": link_ms},
+            "reference": ds.reference_summary(),
         });
         std::fs::write(
             out.join("summary.json"),
@@ -175,6 +182,9 @@ pub(crate) fn run(a: &ScanArgs) -> Result<(), Failure> {
         crate::link::write_outputs(linked, out)?;
     }
 
+    for line in ds.reference_summary() {
+        println!("reference: {line}");
+    }
     for (name, o) in &result.outcomes {
         match o {
             Outcome::Ran { alerts, millis } => {

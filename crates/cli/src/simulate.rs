@@ -35,9 +35,9 @@ pub struct SimArgs {
     #[arg(long, default_value = "2025-10-14")]
     pub start: String,
     /// Folder with public reference files (libphonenumber geocoding and carrier files,
-    /// the Osmocom TAC CSV, per-country *.cidr files); without it a small built-in list
-    /// of real segments, TACs and blocks is used (enough for about 50 000 subscribers).
-    #[arg(long, value_name = "DIR")]
+    /// the Osmocom TAC CSV, per-country *.cidr files) to use instead of the built-in
+    /// snapshot; the world then carries them as its segments / tac / geoip tables.
+    #[arg(long, env = "DUANKA_REFERENCE", value_name = "DIR")]
     pub reference: Option<PathBuf>,
     /// Leaked numbers as a share of the register (at least 40).
     #[arg(long, default_value_t = 0.005)]
@@ -150,10 +150,8 @@ fn failure(e: SimError) -> Failure {
 
 pub fn run(a: &SimArgs) -> Result<(), Failure> {
     let cfg = config(a)?;
-    let reference = match &a.reference {
-        Some(dir) => duanka_sim::reference::Reference::load(dir).map_err(failure)?,
-        None => duanka_sim::reference::Reference::builtin(),
-    };
+    let reference =
+        duanka_sim::reference::Reference::for_dir(a.reference.as_deref()).map_err(failure)?;
     let bar = (!a.quiet).then(|| {
         let b = ProgressBar::new(0);
         b.set_style(

@@ -452,3 +452,89 @@ fn config_defaults_round_trip_and_a_bad_key_is_a_usage_error() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("min_servces"), "{}", stderr(&o));
 }
+
+#[test]
+fn the_built_in_reference_snapshot_is_used_named_and_exported() {
+    let empty = temp("ref-empty");
+    // A dataset with no reference tables of its own reads the snapshot, and says so.
+    let o = duanka(&["inspect", empty.to_str().unwrap(), "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let j: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let names: Vec<String> = counts(&j).into_iter().map(|c| c.0).collect();
+    assert_eq!(names, ["geoip", "tac", "segments"]);
+    let said = j["reference"][0].as_str().unwrap();
+    assert!(
+        said.starts_with("geoip, tac, segments from the built-in snapshot 20"),
+        "{said}"
+    );
+    // Its one unreadable TAC line is counted, yet is no reject of the user's and stops
+    // nothing, even at a zero limit.
+    let rejects = empty.join("out").join("rejects.csv");
+    let o = duanka(&[
+        "inspect",
+        empty.to_str().unwrap(),
+        "--rejects",
+        rejects.to_str().unwrap(),
+        "--max-reject-share",
+        "0",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("<built-in>/osmocom-tacdb.csv:"));
+    assert_eq!(
+        std::fs::read_to_string(&rejects).unwrap().lines().count(),
+        1
+    );
+
+    // Exported, the snapshot is the repository's copy file for file, and reads back as a
+    // folder that the output names instead of the snapshot.
+    let out = temp("ref-export").join("ref");
+    let o = duanka(&["reference", "--export", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for name in [
+        "NOTICE",
+        "osmocom-tacdb.csv",
+        "country-ip-blocks-ipv4/jp.cidr",
+    ] {
+        assert_eq!(
+            std::fs::read(out.join(name)).unwrap(),
+            std::fs::read(root().join("data/reference").join(name)).unwrap(),
+            "{name}"
+        );
+    }
+    let again = duanka(&["reference", "--export", out.to_str().unwrap()]);
+    assert_eq!(
+        again.status.code(),
+        Some(2),
+        "an export never mixes with old files"
+    );
+    let o = duanka(&[
+        "inspect",
+        empty.to_str().unwrap(),
+        "--reference",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(&format!(
+            "reference: geoip, tac, segments from {}",
+            out.display()
+        )),
+        "{}",
+        stdout(&o)
+    );
+    // The listing names sources and licences.
+    let o = duanka(&["reference"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    for needle in [
+        "libphonenumber",
+        "Osmocom",
+        "country-ip-blocks",
+        "CC-BY-SA",
+        "CC0",
+    ] {
+        assert!(text.contains(needle), "{needle}: {text}");
+    }
+    std::fs::remove_dir_all(empty).unwrap();
+    std::fs::remove_dir_all(out.parent().unwrap()).unwrap();
+}

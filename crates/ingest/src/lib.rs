@@ -107,8 +107,8 @@ pub struct ReadOptions {
     /// Keep every rejected row in the reports, not only the first few per file.
     pub keep_all_rejects: bool,
     pub progress: Option<ProgressFn>,
-    /// A folder with the public reference formats (see [`reference`]).
-    pub reference_dir: Option<PathBuf>,
+    /// Where the reference tables the dataset lacks come from (see [`reference`]).
+    pub reference: reference::ReferenceChoice,
 }
 
 impl Default for ReadOptions {
@@ -119,7 +119,7 @@ impl Default for ReadOptions {
             batch_rows: 65_536,
             keep_all_rejects: false,
             progress: None,
-            reference_dir: None,
+            reference: reference::ReferenceChoice::Builtin,
         }
     }
 }
@@ -131,7 +131,7 @@ impl std::fmt::Debug for ReadOptions {
             .field("threads", &self.threads)
             .field("batch_rows", &self.batch_rows)
             .field("keep_all_rejects", &self.keep_all_rejects)
-            .field("reference_dir", &self.reference_dir)
+            .field("reference", &self.reference)
             .finish()
     }
 }
@@ -163,7 +163,8 @@ impl Table {
 pub struct DatasetPlan {
     pub root: PathBuf,
     pub tables: Vec<(&'static TableSpec, Vec<SourceFile>)>,
-    /// Reference tables taken from public formats in the reference folder.
+    /// Reference tables taken from public formats (the built-in snapshot or a folder),
+    /// for those the dataset does not hold itself.
     pub reference: Vec<reference::ReferenceSource>,
     /// Files in the dataset folder that are not tables of the contract (e.g. `truth.csv`,
     /// notes); listed so that nothing is passed over without saying so.
@@ -205,11 +206,9 @@ impl DatasetPlan {
                 plan.ignored.push(p);
             }
         }
-        if let Some(dir) = &opts.reference_dir {
-            for r in reference::discover(dir)? {
-                if !plan.tables.iter().any(|(t, _)| t.name == r.table()) {
-                    plan.reference.push(r);
-                }
+        for r in reference::sources(&opts.reference)? {
+            if !plan.tables.iter().any(|(t, _)| t.name == r.table()) {
+                plan.reference.push(r);
             }
         }
         Ok(plan)
@@ -276,6 +275,11 @@ impl DatasetPlan {
         Ok(Dataset {
             root: self.root.clone(),
             tables,
+            reference: self
+                .reference
+                .iter()
+                .map(|r| (r.table(), r.origin.clone()))
+                .collect(),
             ignored: self.ignored.clone(),
         })
     }
@@ -296,6 +300,9 @@ pub struct Dataset {
     pub root: PathBuf,
     /// Present tables, in contract order.
     pub tables: Vec<Table>,
+    /// The reference tables among `tables` that came from public formats, with where
+    /// from; a reference table not listed is the dataset's own.
+    pub reference: Vec<(&'static str, reference::ReferenceOrigin)>,
     pub ignored: Vec<PathBuf>,
 }
 
@@ -304,9 +311,41 @@ impl Dataset {
         self.tables.iter().find(|t| t.name() == name)
     }
 
-    /// Stops the run when a table's rejected share passes `limit` (0.01 = 1 %).
+    /// Where each reference table of the run came from, one phrase per origin:
+    /// `segments, tac, geoip from the built-in snapshot 2026-12-01`, `geoip from the
+    /// dataset`. Empty when the run has no reference table.
+    pub fn reference_summary(&self) -> Vec<String> {
+        let mut groups: Vec<(String, Vec<&str>)> = Vec::new();
+        for t in self.tables.iter().filter(|t| t.spec.reference) {
+            let origin = match self.reference.iter().find(|(n, _)| *n == t.name()) {
+                Some((_, o @ reference::ReferenceOrigin::Builtin)) => format!("the {o}"),
+                Some((_, o)) => o.to_string(),
+                None => "the dataset".to_string(),
+            };
+            match groups.iter_mut().find(|(o, _)| *o == origin) {
+                Some((_, names)) => names.push(t.name()),
+                None => groups.push((origin, vec![t.name()])),
+            }
+        }
+        groups
+            .into_iter()
+            .map(|(origin, names)| format!("{} from {origin}", names.join(", ")))
+            .collect()
+    }
+
+    /// Whether the table came from the snapshot built into duanka rather than from the
+    /// user's files.
+    pub fn is_builtin(&self, table: &str) -> bool {
+        self.reference
+            .iter()
+            .any(|(n, o)| *n == table && *o == reference::ReferenceOrigin::Builtin)
+    }
+
+    /// Stops the run when a table's rejected share passes `limit` (0.01 = 1 %). The
+    /// built-in snapshot is not the user's input: its few unreadable lines (counted in
+    /// its report) never stop a run.
     pub fn check_reject_limit(&self, limit: f64) -> Result<(), IngestError> {
-        for t in &self.tables {
+        for t in self.tables.iter().filter(|t| !self.is_builtin(t.name())) {
             let share = t.report.reject_share();
             if share > limit {
                 let top = t
@@ -339,9 +378,13 @@ impl Dataset {
         Ok(())
     }
 
-    /// Every kept rejection, table by table, in file and line order.
+    /// Every kept rejection of the user's input, table by table, in file and line order
+    /// (the built-in snapshot's are in its table's report; `duanka reference` shows them).
     pub fn rejects(&self) -> impl Iterator<Item = &Reject> {
-        self.tables.iter().flat_map(|t| &t.report.rejects)
+        self.tables
+            .iter()
+            .filter(|t| !self.is_builtin(t.name()))
+            .flat_map(|t| &t.report.rejects)
     }
 }
 

@@ -8,6 +8,7 @@
 //! that are comments, blank, or (for segments) landline area codes are not rows; how
 //! many were passed over is written in the file's notes.
 
+use std::borrow::Cow;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
@@ -15,48 +16,146 @@ use crate::diag::{FileReport, Reject, TableReport};
 use crate::rows::BatchBuilder;
 use crate::{IngestError, ReadOptions, SAMPLE_PER_FILE, Table, spec};
 
-/// A reference table found in public formats.
+/// The snapshot of the public reference data built into duanka (see `data/reference/NOTICE`).
+pub use duanka_refdata::SNAPSHOT;
+
+/// Where a run's reference tables come from, for the tables the dataset does not hold.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum ReferenceChoice {
+    /// The snapshot built into duanka.
+    #[default]
+    Builtin,
+    /// A folder in the public formats; the tables it lacks come from the built-in snapshot.
+    Dir(PathBuf),
+    /// Only the dataset's own reference tables.
+    Off,
+}
+
+/// One reference file: in a folder, or in the snapshot built into duanka.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ReferenceSource {
+pub enum RefFile {
+    Disk(PathBuf),
+    Builtin(&'static duanka_refdata::File),
+}
+
+impl RefFile {
+    /// The path diagnostics name: the file's own, or `<built-in>/NAME` for the snapshot.
+    pub fn path(&self) -> Cow<'_, Path> {
+        match self {
+            RefFile::Disk(p) => Cow::Borrowed(p.as_path()),
+            RefFile::Builtin(f) => Cow::Owned(PathBuf::from(format!("<built-in>/{}", f.path))),
+        }
+    }
+
+    /// The file name, lower case.
+    fn name(&self) -> String {
+        match self {
+            RefFile::Disk(p) => p.file_name().and_then(|n| n.to_str()).unwrap_or(""),
+            RefFile::Builtin(f) => f.name(),
+        }
+        .to_ascii_lowercase()
+    }
+
+    /// The file name without its extension (a `.cidr` file's country code).
+    fn stem(&self) -> String {
+        let name = self.name();
+        match name.rsplit_once('.') {
+            Some((stem, _)) => stem.to_string(),
+            None => name,
+        }
+    }
+
+    /// Size in bytes (decompressed, for the snapshot).
+    pub fn size(&self) -> u64 {
+        match self {
+            RefFile::Disk(p) => std::fs::metadata(p).map_or(0, |m| m.len()),
+            RefFile::Builtin(f) => f.size,
+        }
+    }
+
+    /// The whole file.
+    pub fn read(&self) -> Result<Vec<u8>, IngestError> {
+        match self {
+            RefFile::Disk(p) => std::fs::read(p).map_err(|e| IngestError::io(p, e)),
+            RefFile::Builtin(f) => f.bytes().map_err(|e| {
+                IngestError::Internal(format!("built-in reference file {}: {e}", f.path))
+            }),
+        }
+    }
+
+    /// The first line, to recognise a format by.
+    fn head(&self) -> String {
+        match self {
+            RefFile::Disk(p) => std::fs::File::open(p)
+                .ok()
+                .and_then(|f| BufReader::new(f).lines().next())
+                .and_then(Result::ok)
+                .unwrap_or_default(),
+            RefFile::Builtin(f) => f.head.to_string(),
+        }
+    }
+}
+
+/// Where a reference table was taken from, as output says it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReferenceOrigin {
+    Builtin,
+    Dir(PathBuf),
+}
+
+impl std::fmt::Display for ReferenceOrigin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReferenceOrigin::Builtin => write!(f, "built-in snapshot {SNAPSHOT}"),
+            ReferenceOrigin::Dir(d) => write!(f, "{}", d.display()),
+        }
+    }
+}
+
+/// A reference table found in public formats, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferenceSource {
+    pub origin: ReferenceOrigin,
+    pub files: ReferenceFiles,
+}
+
+/// The files of one reference table, by format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReferenceFiles {
     Segments {
-        geocoding: PathBuf,
-        carrier: Option<PathBuf>,
+        geocoding: RefFile,
+        carrier: Option<RefFile>,
     },
     Tac {
-        path: PathBuf,
+        file: RefFile,
     },
     Geoip {
-        files: Vec<PathBuf>,
+        files: Vec<RefFile>,
     },
 }
 
 impl ReferenceSource {
     pub fn table(&self) -> &'static str {
-        match self {
-            ReferenceSource::Segments { .. } => "segments",
-            ReferenceSource::Tac { .. } => "tac",
-            ReferenceSource::Geoip { .. } => "geoip",
+        match &self.files {
+            ReferenceFiles::Segments { .. } => "segments",
+            ReferenceFiles::Tac { .. } => "tac",
+            ReferenceFiles::Geoip { .. } => "geoip",
         }
     }
 
-    fn paths(&self) -> Vec<&Path> {
-        match self {
-            ReferenceSource::Segments { geocoding, carrier } => {
-                std::iter::once(geocoding.as_path())
-                    .chain(carrier.as_deref())
-                    .collect()
+    /// Every file of the table, in reading order.
+    pub fn all_files(&self) -> Vec<&RefFile> {
+        match &self.files {
+            ReferenceFiles::Segments { geocoding, carrier } => {
+                std::iter::once(geocoding).chain(carrier).collect()
             }
-            ReferenceSource::Tac { path } => vec![path.as_path()],
-            ReferenceSource::Geoip { files } => files.iter().map(PathBuf::as_path).collect(),
+            ReferenceFiles::Tac { file } => vec![file],
+            ReferenceFiles::Geoip { files } => files.iter().collect(),
         }
     }
 
     pub fn bytes(&self) -> u64 {
-        self.paths()
-            .iter()
-            .filter_map(|p| std::fs::metadata(p).ok())
-            .map(|m| m.len())
-            .sum()
+        self.all_files().iter().map(|f| f.size()).sum()
     }
 
     /// Reads the source into its contract table.
@@ -65,8 +164,8 @@ impl ReferenceSource {
             IngestError::Internal("reference table missing from the contract".into())
         })?;
         let mut lines = LineTable::new(spec, opts);
-        match self {
-            ReferenceSource::Segments { geocoding, carrier } => {
+        match &self.files {
+            ReferenceFiles::Segments { geocoding, carrier } => {
                 let carriers = match carrier {
                     Some(c) => read_carriers(c)?,
                     None => Vec::new(),
@@ -96,9 +195,9 @@ impl ReferenceSource {
                     f.notes.push(format!("{landline} landline area-code lines not used (segments holds mobile prefixes)"));
                 }
             }
-            ReferenceSource::Tac { path } => {
+            ReferenceFiles::Tac { file } => {
                 let mut seen_header = false;
-                lines.file(path, opts, |line, lt| {
+                lines.file(file, opts, |line, lt| {
                     if !seen_header {
                         // The licence notice line, then the header line.
                         if line.starts_with("tac,") {
@@ -121,13 +220,9 @@ impl ReferenceSource {
                     ]))
                 })?;
             }
-            ReferenceSource::Geoip { files } => {
+            ReferenceFiles::Geoip { files } => {
                 for f in files {
-                    let cc = f
-                        .file_stem()
-                        .and_then(|s| s.to_str())
-                        .unwrap_or("")
-                        .to_ascii_uppercase();
+                    let cc = f.stem().to_ascii_uppercase();
                     lines.file(f, opts, |line, lt| {
                         Some(lt.push(&[Some(line.as_bytes()), Some(cc.as_bytes())]))
                     })?;
@@ -154,11 +249,15 @@ pub fn split_place(place: &str) -> (&str, &str) {
     (place, "")
 }
 
-fn read_carriers(path: &Path) -> Result<Vec<(String, String)>, IngestError> {
-    let f = std::fs::File::open(path).map_err(|e| IngestError::io(path, e))?;
+fn read_carriers(file: &RefFile) -> Result<Vec<(String, String)>, IngestError> {
+    let bytes = file.read()?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| IngestError::Corrupt {
+        path: file.path().into_owned(),
+        line: 0,
+        reason: "the carrier file is not valid UTF-8".into(),
+    })?;
     let mut out = Vec::new();
-    for line in BufReader::new(f).lines() {
-        let line = line.map_err(|e| IngestError::io(path, e))?;
+    for line in text.lines() {
         let t = line.trim();
         if t.is_empty() || t.starts_with('#') {
             continue;
@@ -226,11 +325,13 @@ impl LineTable {
     /// for a line that is not a row.
     fn file(
         &mut self,
-        path: &Path,
+        file: &RefFile,
         opts: &ReadOptions,
         mut row: impl FnMut(&str, &mut Pusher<'_>) -> Option<LineResult>,
     ) -> Result<(), IngestError> {
-        let bytes = std::fs::read(path).map_err(|e| IngestError::io(path, e))?;
+        let bytes = file.read()?;
+        let path = file.path();
+        let path = path.as_ref();
         if let Some(p) = &opts.progress {
             p(bytes.len() as u64);
         }
@@ -336,56 +437,21 @@ pub fn discover(dir: &Path) -> Result<Vec<ReferenceSource>, IngestError> {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .collect();
     entries.sort();
-    let name = |p: &Path| {
-        p.file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("")
-            .to_ascii_lowercase()
-    };
-    let mut out = Vec::new();
-    let geocoding = entries
-        .iter()
-        .find(|p| p.is_file() && name(p).contains("geocoding") && name(p).ends_with(".txt"));
-    let carrier = entries
-        .iter()
-        .find(|p| p.is_file() && name(p).contains("carrier") && name(p).ends_with(".txt"));
-    if let Some(g) = geocoding {
-        out.push(ReferenceSource::Segments {
-            geocoding: g.clone(),
-            carrier: carrier.cloned(),
-        });
-    }
-    for p in entries
-        .iter()
-        .filter(|p| p.is_file() && name(p).ends_with(".csv"))
-    {
-        let head = std::fs::File::open(p)
-            .ok()
-            .and_then(|f| BufReader::new(f).lines().next())
-            .and_then(Result::ok)
-            .unwrap_or_default();
-        if head.starts_with("Osmocom TAC database") {
-            out.push(ReferenceSource::Tac { path: p.clone() });
-            break;
-        }
-    }
-    let mut cidr: Vec<PathBuf> = Vec::new();
-    for p in &entries {
+    let mut candidates = Vec::new();
+    for p in entries {
         if p.is_dir() {
-            let mut inner: Vec<PathBuf> = std::fs::read_dir(p)
-                .map_err(|e| IngestError::io(p, e))?
+            let mut inner: Vec<PathBuf> = std::fs::read_dir(&p)
+                .map_err(|e| IngestError::io(&p, e))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|q| name(q).ends_with(".cidr"))
+                .filter(|q| q.is_file())
                 .collect();
             inner.sort();
-            cidr.extend(inner);
-        } else if name(p).ends_with(".cidr") {
-            cidr.push(p.clone());
+            candidates.extend(inner.into_iter().map(|q| (RefFile::Disk(q), false)));
+        } else if p.is_file() {
+            candidates.push((RefFile::Disk(p), true));
         }
     }
-    if !cidr.is_empty() {
-        out.push(ReferenceSource::Geoip { files: cidr });
-    }
+    let out = recognise(candidates, &ReferenceOrigin::Dir(dir.to_path_buf()));
     if out.is_empty() {
         return Err(IngestError::Corrupt {
             path: dir.to_path_buf(),
@@ -394,6 +460,73 @@ pub fn discover(dir: &Path) -> Result<Vec<ReferenceSource>, IngestError> {
         });
     }
     Ok(out)
+}
+
+/// The reference tables of the snapshot built into duanka.
+pub fn builtin() -> Vec<ReferenceSource> {
+    let candidates = duanka_refdata::files()
+        .iter()
+        .map(|f| (RefFile::Builtin(f), !f.in_subfolder()))
+        .collect();
+    recognise(candidates, &ReferenceOrigin::Builtin)
+}
+
+/// The reference tables a run uses when the dataset holds none of its own.
+pub fn sources(choice: &ReferenceChoice) -> Result<Vec<ReferenceSource>, IngestError> {
+    match choice {
+        ReferenceChoice::Off => Ok(Vec::new()),
+        ReferenceChoice::Builtin => Ok(builtin()),
+        ReferenceChoice::Dir(dir) => {
+            let mut out = discover(dir)?;
+            for b in builtin() {
+                if !out.iter().any(|s| s.table() == b.table()) {
+                    out.push(b);
+                }
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// Picks the files of each format among `(file, at the top level)` candidates, in order;
+/// sub-folders contribute only `.cidr` files.
+fn recognise(candidates: Vec<(RefFile, bool)>, origin: &ReferenceOrigin) -> Vec<ReferenceSource> {
+    let top = |f: &(RefFile, bool)| f.1;
+    let named = |f: &RefFile, part: &str, ext: &str| {
+        let n = f.name();
+        n.contains(part) && n.ends_with(ext)
+    };
+    let source = |files| ReferenceSource {
+        origin: origin.clone(),
+        files,
+    };
+    let mut out = Vec::new();
+    let geocoding = candidates
+        .iter()
+        .find(|c| top(c) && named(&c.0, "geocoding", ".txt"));
+    let carrier = candidates
+        .iter()
+        .find(|c| top(c) && named(&c.0, "carrier", ".txt"));
+    if let Some((g, _)) = geocoding {
+        out.push(source(ReferenceFiles::Segments {
+            geocoding: g.clone(),
+            carrier: carrier.map(|c| c.0.clone()),
+        }));
+    }
+    if let Some((t, _)) = candidates.iter().find(|c| {
+        top(c) && named(&c.0, "", ".csv") && c.0.head().starts_with("Osmocom TAC database")
+    }) {
+        out.push(source(ReferenceFiles::Tac { file: t.clone() }));
+    }
+    let cidr: Vec<RefFile> = candidates
+        .iter()
+        .filter(|c| named(&c.0, "", ".cidr"))
+        .map(|c| c.0.clone())
+        .collect();
+    if !cidr.is_empty() {
+        out.push(source(ReferenceFiles::Geoip { files: cidr }));
+    }
+    out
 }
 
 #[cfg(test)]

@@ -8,12 +8,15 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use arrow::array::RecordBatch;
+use duanka_ingest::reference::ReferenceChoice;
 use duanka_ingest::{Dataset, ReadOptions, read_dataset};
 
+/// The cases' own files only: no reference snapshot beside them.
 fn opts() -> ReadOptions {
     ReadOptions {
         threads: 2,
         keep_all_rejects: true,
+        reference: ReferenceChoice::Off,
         ..ReadOptions::default()
     }
 }

@@ -1,5 +1,6 @@
-//! Reads the real public reference files kept beside the repository
-//! (`../shared/data/reference/`) and checks facts anyone can look up.
+//! Reads the real public reference files: the repository's copy (`data/reference/`) and
+//! the snapshot built into duanka from it, which must read identically; and checks facts
+//! anyone can look up.
 
 #![allow(clippy::unwrap_used)] // test helpers: a failure is the test failing
 
@@ -7,27 +8,34 @@ use std::path::PathBuf;
 
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::{DataType, Int64Type};
-use duanka_ingest::reference::{ReferenceSource, discover};
+use duanka_ingest::reference::{
+    RefFile, ReferenceChoice, ReferenceOrigin, ReferenceSource, builtin, discover, sources,
+};
 use duanka_ingest::{ReadOptions, Table};
 
 fn reference_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/reference");
-    assert!(
-        dir.is_dir(),
-        "the shared reference data must sit beside the repository: {}",
-        dir.display()
-    );
-    dir
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/reference")
 }
 
-fn read(kind: &str) -> Table {
-    let sources = discover(&reference_dir()).unwrap();
-    let src: &ReferenceSource = sources.iter().find(|s| s.table() == kind).unwrap();
+fn read_from(sources: &[ReferenceSource], kind: &str) -> Table {
+    let src = sources.iter().find(|s| s.table() == kind).unwrap();
     let t = src.read(&ReadOptions::default()).unwrap();
     let r = &t.report;
     assert_eq!(r.read, r.accepted + r.rejected);
     assert_eq!(t.num_rows() as u64, r.accepted);
     t
+}
+
+/// The table from the built-in snapshot, after checking that the repository's copy of
+/// the files reads to the same rows and counts.
+fn read(kind: &str) -> Table {
+    let embedded = read_from(&builtin(), kind);
+    let disk = read_from(&discover(&reference_dir()).unwrap(), kind);
+    assert_eq!(embedded.batches, disk.batches, "{kind}");
+    assert_eq!(embedded.report.read, disk.report.read);
+    assert_eq!(embedded.report.rejected, disk.report.rejected);
+    assert_eq!(embedded.report.files.len(), disk.report.files.len());
+    embedded
 }
 
 /// Rows where the Int64 key column equals `key`, as (column → text) lookups.
@@ -124,4 +132,64 @@ fn country_ip_blocks() {
     assert!(t.num_rows() > 100_000, "{} blocks", t.num_rows());
     assert!(t.report.files.len() > 200);
     assert_eq!(t.report.rejected, 0, "{:?}", t.report.top_reasons(3));
+}
+
+#[test]
+fn the_snapshot_holds_every_file_of_the_repository_copy_byte_for_byte() {
+    fn walk(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    let root = reference_dir();
+    let mut files = Vec::new();
+    walk(&root, &mut files);
+    assert_eq!(files.len(), duanka_refdata::files().len());
+    for p in files {
+        let rel = p
+            .strip_prefix(&root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        let f = duanka_refdata::file(&rel).unwrap_or_else(|| panic!("{rel} not built in"));
+        assert!(
+            f.bytes().unwrap() == std::fs::read(&p).unwrap(),
+            "{rel} differs"
+        );
+    }
+}
+
+#[test]
+fn a_folder_replaces_the_tables_it_holds_and_the_snapshot_gives_the_rest() {
+    let dir = std::env::temp_dir().join(format!("duanka-ref-partial-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("xx.cidr"), "10.0.0.0/8\n").unwrap();
+    let got = sources(&ReferenceChoice::Dir(dir.clone())).unwrap();
+    let origin = |t: &str| {
+        got.iter()
+            .find(|s| s.table() == t)
+            .map(|s| s.origin.clone())
+    };
+    assert_eq!(origin("geoip"), Some(ReferenceOrigin::Dir(dir.clone())));
+    assert_eq!(origin("segments"), Some(ReferenceOrigin::Builtin));
+    assert_eq!(origin("tac"), Some(ReferenceOrigin::Builtin));
+    let geoip = read_from(&got, "geoip");
+    assert_eq!(geoip.num_rows(), 1);
+    assert_eq!(sources(&ReferenceChoice::Off).unwrap(), Vec::new());
+    // A diagnostic names a built-in file so that nobody looks for it on disk.
+    let tac = builtin().into_iter().find(|s| s.table() == "tac").unwrap();
+    let RefFile::Builtin(_) = tac.all_files()[0] else {
+        panic!("the snapshot's TAC file is not built in")
+    };
+    assert_eq!(
+        tac.all_files()[0].path().to_string_lossy(),
+        "<built-in>/osmocom-tacdb.csv"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
 }

@@ -1,11 +1,12 @@
 //! duanka's SQL functions through a real session: over the bundled example dataset and
-//! over the real public reference data beside the repository.
+//! over the real public reference data (the built-in snapshot and the repository's copy).
 
 #![allow(clippy::unwrap_used)] // test helpers: a failure is the test failing
 
 use std::path::PathBuf;
 
 use arrow::util::pretty::pretty_format_batches;
+use duanka_ingest::reference::ReferenceChoice;
 use duanka_ingest::{ReadOptions, read_dataset};
 
 fn root() -> PathBuf {
@@ -135,24 +136,39 @@ fn counting_distinct_over_dictionary_peers_and_joining_tac() {
 
 #[test]
 fn lookups_from_the_public_reference_data() {
-    // The example dataset holds its own small geoip/segments; an empty folder with the
-    // reference directory shows the public data being used.
+    // The example dataset holds its own small geoip/segments; an empty folder shows the
+    // public data being used: the snapshot built into duanka, and the repository's copy
+    // of the same files read as a `--reference` folder.
     let empty = std::env::temp_dir().join(format!("duanka-empty-{}", std::process::id()));
     std::fs::create_dir_all(&empty).unwrap();
+    let choices = [
+        ReferenceChoice::Builtin,
+        ReferenceChoice::Dir(root().join("data/reference")),
+    ];
+    for choice in choices {
+        let opts = ReadOptions {
+            reference: choice.clone(),
+            ..ReadOptions::default()
+        };
+        let ds = read_dataset(&empty, &opts).unwrap();
+        let got = query(
+            &ds,
+            "SELECT ip_country('1.0.1.5') AS cn, ip_country('8.8.8.8') AS us, ip_country('192.168.1.1') AS lan, \
+             segment_province(8613302311234) AS p, segment_city(8613302311234) AS c, segment_carrier(8613302311234) AS k",
+        );
+        assert!(
+            got.contains("| CN | US | private | 广东省 | 深圳市 | 中国电信 |"),
+            "{choice:?}: {got}"
+        );
+    }
+    // Off: only the dataset's own reference tables, so nothing is known.
     let opts = ReadOptions {
-        reference_dir: Some(root().join("../shared/data/reference")),
+        reference: ReferenceChoice::Off,
         ..ReadOptions::default()
     };
     let ds = read_dataset(&empty, &opts).unwrap();
-    let got = query(
-        &ds,
-        "SELECT ip_country('1.0.1.5') AS cn, ip_country('8.8.8.8') AS us, ip_country('192.168.1.1') AS lan, \
-         segment_province(8613302311234) AS p, segment_city(8613302311234) AS c, segment_carrier(8613302311234) AS k",
-    );
-    assert!(
-        got.contains("| CN | US | private | 广东省 | 深圳市 | 中国电信 |"),
-        "{got}"
-    );
+    let got = query(&ds, "SELECT ip_country('8.8.8.8') AS us");
+    assert!(got.contains("| unknown |"), "{got}");
     std::fs::remove_dir_all(empty).unwrap();
 }
 

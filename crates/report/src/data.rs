@@ -56,6 +56,10 @@ pub struct Overview {
     pub warnings: Option<u64>,
     /// Read and scan times of the run (`summary.json`), milliseconds.
     pub stages_millis: Vec<(String, u64)>,
+    /// Where the reference tables came from, one phrase per origin (`segments, tac,
+    /// geoip from the built-in snapshot 2026-12-01`); empty when the scan had none.
+    #[serde(default)]
+    pub reference: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -64,6 +68,10 @@ pub struct TableCount {
     pub read: u64,
     pub accepted: u64,
     pub rejected: u64,
+    /// For a reference table that is not the dataset's own: where it came from (`built-in
+    /// snapshot 2026-12-01`, or the folder).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// One detector's alerts by severity, or why it did not run.

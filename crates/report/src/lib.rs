@@ -128,7 +128,9 @@ pub fn render_html(d: &ReportData) -> Result<String, serde_json::Error> {
     // Overview.
     let o = &d.overview;
     s.push_str(r#"<h2>Overview</h2><div class="tiles" id="overview">"#);
-    let rows: u64 = o.tables.iter().map(|t| t.read).sum();
+    // The dataset's own tables; a reference snapshot is context, not data read.
+    let own: Vec<&TableCount> = o.tables.iter().filter(|t| t.source.is_none()).collect();
+    let rows: u64 = own.iter().map(|t| t.read).sum();
     let mut tile = |label: &str, value: String| {
         let _ = write!(
             s,
@@ -138,7 +140,7 @@ pub fn render_html(d: &ReportData) -> Result<String, serde_json::Error> {
         );
     };
     tile("rows read", num(rows));
-    tile("tables", num(o.tables.len() as u64));
+    tile("tables", num(own.len() as u64));
     tile("alerts", num(o.alerts));
     tile("medium or above", num(o.alerts_medium_or_above));
     if let Some(c) = o.clusters {
@@ -155,18 +157,26 @@ pub fn render_html(d: &ReportData) -> Result<String, serde_json::Error> {
     }
     s.push_str("</div>");
     if !o.tables.is_empty() {
-        s.push_str(r#"<table id="tables"><thead><tr><th>table</th><th>read</th><th>accepted</th><th>rejected</th></tr></thead><tbody>"#);
+        s.push_str(r#"<table id="tables"><thead><tr><th>table</th><th>read</th><th>accepted</th><th>rejected</th><th>from</th></tr></thead><tbody>"#);
         for t in &o.tables {
             let _ = write!(
                 s,
-                r#"<tr><td>{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td></tr>"#,
+                r#"<tr><td>{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td>{}</td></tr>"#,
                 esc(&t.table),
                 num(t.read),
                 num(t.accepted),
-                num(t.rejected)
+                num(t.rejected),
+                esc(t.source.as_deref().unwrap_or("dataset"))
             );
         }
         s.push_str("</tbody></table>");
+    }
+    if !o.reference.is_empty() {
+        let _ = write!(
+            s,
+            r#"<p class="note" id="reference">Reference data: {}.</p>"#,
+            esc(&o.reference.join("; "))
+        );
     }
 
     s.push_str("<h2>Alerts per detector</h2>");
@@ -309,6 +319,7 @@ mod tests {
                     read: 10,
                     accepted: 9,
                     rejected: 1,
+                    source: None,
                 }],
                 alerts: 2,
                 alerts_medium_or_above: 1,
@@ -317,6 +328,9 @@ mod tests {
                 loss_linked_fen: Some(15_000_000),
                 warnings: Some(1),
                 stages_millis: vec![("read".into(), 5)],
+                reference: vec![
+                    "segments, tac, geoip from the built-in snapshot 2026-12-01".into(),
+                ],
             },
             detectors: vec![
                 DetectorCount {

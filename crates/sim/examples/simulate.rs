@@ -20,15 +20,12 @@ fn main() -> ExitCode {
         eprintln!("usage: simulate SUBSCRIBERS DAYS SEED OUT [REFERENCE_DIR]");
         return ExitCode::from(2);
     };
-    let reference = match args.get(4) {
-        Some(dir) => match Reference::load(&PathBuf::from(dir)) {
-            Ok(r) => r,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(3);
-            }
-        },
-        None => Reference::builtin(),
+    let reference = match Reference::for_dir(args.get(4).map(PathBuf::from).as_deref()) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(3);
+        }
     };
     let cfg = Config::new(subs, days, seed);
     let started = Instant::now();

@@ -295,21 +295,26 @@ impl Summary {
 pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Sync);
 
 struct Writers {
-    files: Vec<(PathBuf, BufWriter<File>)>,
+    files: Vec<Option<(PathBuf, BufWriter<File>)>>,
     counts: Vec<u64>,
 }
 
 impl Writers {
-    fn create(dir: &Path) -> Result<Self, SimError> {
+    /// One file per table; the reference tables only when `reference` is set.
+    fn create(dir: &Path, reference: bool) -> Result<Self, SimError> {
         let mut files = Vec::new();
         for t in TableId::ALL {
+            if t.is_reference() && !reference {
+                files.push(None);
+                continue;
+            }
             let path = dir.join(format!("{}.csv", t.name()));
             let f = File::create(&path).map_err(|e| SimError::io(&path, e))?;
             let mut w = BufWriter::with_capacity(1 << 20, f);
             w.write_all(t.header().as_bytes())
                 .and_then(|()| w.write_all(b"\n"))
                 .map_err(|e| SimError::io(&path, e))?;
-            files.push((path, w));
+            files.push(Some((path, w)));
         }
         Ok(Writers {
             files,
@@ -319,8 +324,16 @@ impl Writers {
 
     fn write(&mut self, set: &TableSet) -> Result<(), SimError> {
         for (k, rows) in set.tables.iter().enumerate() {
-            let (path, w) = &mut self.files[k];
-            w.write_all(&rows.buf).map_err(|e| SimError::io(path, e))?;
+            match &mut self.files[k] {
+                Some((path, w)) => w.write_all(&rows.buf).map_err(|e| SimError::io(path, e))?,
+                None if rows.count == 0 => continue,
+                None => {
+                    return Err(SimError::Internal(format!(
+                        "rows for table {}, which this world does not write",
+                        TableId::ALL[k].name()
+                    )));
+                }
+            }
             self.counts[k] += rows.count;
         }
         Ok(())
@@ -328,9 +341,11 @@ impl Writers {
 
     fn finish(self) -> Result<Vec<(&'static str, u64)>, SimError> {
         let mut rows = Vec::new();
-        for (k, (path, mut w)) in self.files.into_iter().enumerate() {
-            w.flush().map_err(|e| SimError::io(&path, e))?;
-            rows.push((TableId::ALL[k].name(), self.counts[k]));
+        for (k, file) in self.files.into_iter().enumerate() {
+            if let Some((path, mut w)) = file {
+                w.flush().map_err(|e| SimError::io(&path, e))?;
+                rows.push((TableId::ALL[k].name(), self.counts[k]));
+            }
         }
         Ok(rows)
     }
@@ -386,7 +401,7 @@ pub fn simulate(
         Format::Parquet => out.join(".duanka-sim-csv"),
     };
     std::fs::create_dir_all(&csv_dir).map_err(|e| SimError::io(&csv_dir, e))?;
-    let mut writers = Writers::create(&csv_dir)?;
+    let mut writers = Writers::create(&csv_dir, reference.in_world)?;
 
     // Population: chunks on worker threads, written in chunk order.
     let n_chunks = world.len().div_ceil(population::CHUNK);
@@ -439,7 +454,9 @@ pub fn simulate(
         chain::generate(&ctx, reference, &actors, &mut rest, &mut truth);
     }
     infra::generate(cfg, reference, world.start, &mut rest, &mut truth);
-    reference_tables(reference, &mut rest);
+    if reference.in_world {
+        reference_tables(reference, &mut rest);
+    }
     hard_negatives(&world, &campus, &mut truth);
     writers.write(&rest)?;
     let rows = writers.finish()?;
@@ -536,6 +553,8 @@ fn hard_negatives(world: &world::World, campus: &[String; 2], truth: &mut Truth)
 fn to_parquet(csv_dir: &Path, out: &Path) -> Result<(), SimError> {
     let opts = duanka_ingest::ReadOptions {
         threads: 1,
+        // The world's own tables only: no reference snapshot added to it.
+        reference: duanka_ingest::reference::ReferenceChoice::Off,
         ..Default::default()
     };
     let dataset = duanka_ingest::read_dataset(csv_dir, &opts)

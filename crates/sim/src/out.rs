@@ -79,6 +79,11 @@ impl TableId {
         }
     }
 
+    /// `segments`, `tac`, `geoip`: facts of the world, not records of its network.
+    pub fn is_reference(self) -> bool {
+        matches!(self, TableId::Geoip | TableId::Tac | TableId::Segments)
+    }
+
     pub fn index(self) -> usize {
         self as usize
     }

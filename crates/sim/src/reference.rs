@@ -1,14 +1,14 @@
 //! The real-world facts the world is built from: Guangdong China Telecom number segments
 //! (号段), handset and module Type Allocation Codes, and IPv4 blocks by country. They come
-//! from the public reference files (`--reference DIR`, the same formats `duanka-ingest`
-//! reads) or, without that folder, from a small built-in list of real facts that is enough
-//! for worlds of a few tens of thousands of subscribers.
+//! from the public reference files, as `duanka-ingest` finds them: the snapshot built
+//! into duanka, or a folder (`--reference DIR`) whose tables replace the built-in ones.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 
-use duanka_ingest::reference::{ReferenceSource, discover, split_place};
+use duanka_ingest::reference::{
+    RefFile, ReferenceChoice, ReferenceFiles, ReferenceSource, sources, split_place,
+};
 
 use crate::SimError;
 
@@ -58,17 +58,22 @@ pub struct Reference {
     pub own_segments: Vec<Segment>,
     /// Guangdong segments of the other carriers: contacts outside the operator.
     pub other_segments: Vec<Segment>,
-    /// Every segment written to `segments.csv`.
+    /// Every segment (written to `segments.csv` when `in_world`).
     pub all_segments: Vec<Segment>,
     pub handset_tacs: Vec<Tac>,
     pub module_tacs: Vec<Tac>,
-    /// Every TAC written to `tac.csv`.
+    /// Every TAC (written to `tac.csv` when `in_world`).
     pub all_tacs: Vec<Tac>,
     /// Blocks by ISO country code (lower case), for the countries the world uses.
     pub blocks: BTreeMap<String, Vec<Block>>,
+    /// Whether the world writes these facts as its `segments`, `tac` and `geoip` tables:
+    /// only when some of them come from a folder, since every duanka that scans the world
+    /// carries the built-in snapshot itself.
+    pub in_world: bool,
 }
 
-/// Countries whose blocks the world draws addresses from and writes to `geoip.csv`.
+/// Countries whose blocks the world draws addresses from (and writes to `geoip.csv` when
+/// `in_world`).
 pub const COUNTRIES: [&str; 6] = ["cn", "hk", "jp", "sg", "kh", "ph"];
 
 const HANDSET_BRANDS: [&str; 12] = [
@@ -85,165 +90,42 @@ const MODULE_BRANDS: [&str; 6] = [
 ];
 
 impl Reference {
-    /// The built-in facts: a dozen real Guangdong Telecom segments, a few other-carrier
-    /// segments, real TACs from the Osmocom database and real country blocks.
-    pub fn builtin() -> Self {
-        let seg = |p: i64, city: &str, carrier: &str| Segment {
-            prefix: p,
-            province: "广东省".into(),
-            city: city.into(),
-            carrier: carrier.into(),
-        };
-        let own = vec![
-            seg(1330230, "广州市", "中国电信"),
-            seg(1332294, "云浮市", "中国电信"),
-            seg(1336075, "茂名市", "中国电信"),
-            seg(1339202, "惠州市", "中国电信"),
-            seg(1532355, "潮州市", "中国电信"),
-            seg(1536176, "广州市", "中国电信"),
-            seg(1802335, "云浮市", "中国电信"),
-            seg(1802774, "韶关市", "中国电信"),
-            seg(1890087, "佛山市", "中国电信"),
-            seg(1892469, "湛江市", "中国电信"),
-            seg(1893845, "云浮市", "中国电信"),
-            seg(1899865, "韶关市", "中国电信"),
-        ];
-        let other = vec![
-            seg(1380009, "广州市", "中国移动"),
-            seg(1300040, "广州市", "中国联通"),
-            seg(1304960, "河源市", "中国联通"),
-            seg(1866667, "梅州市", "中国联通"),
-        ];
-        let tac = |t: u32, b: &str, m: &str| Tac {
-            tac: t,
-            brand: b.into(),
-            model: m.into(),
-        };
-        let handsets = vec![
-            tac(86489502, "Xiaomi", "MI 4W"),
-            tac(86745102, "Xiaomi", "MI NOTE LTE"),
-            tac(86751502, "Xiaomi", "Redmi Note 2"),
-            tac(35197901, "Huawei", "V710"),
-            tac(86776402, "OPPO", "1201"),
-            tac(35568404, "OPPO", "R829"),
-            tac(35675904, "Oppo", "N1"),
-            tac(1194800, "Apple", "iPhone 3GS"),
-        ];
-        let modules = vec![
-            tac(35015700, "Telit", "GM862S1"),
-            tac(35015800, "Telit", "GM822"),
-        ];
-        let block = |s: &str| parse_block(s);
-        let mut blocks = BTreeMap::new();
-        blocks.insert(
-            "cn".to_string(),
-            ["1.0.1.0/24", "1.0.2.0/23", "1.0.8.0/21", "14.0.0.0/21"]
-                .iter()
-                .filter_map(|s| block(s))
-                .collect(),
-        );
-        blocks.insert("jp".to_string(), block("1.0.16.0/20").into_iter().collect());
-        blocks.insert("hk".to_string(), block("1.36.0.0/16").into_iter().collect());
-        blocks.insert(
-            "kh".to_string(),
-            block("27.96.84.0/22").into_iter().collect(),
-        );
-        let mut all_segments: Vec<Segment> = own.iter().chain(&other).cloned().collect();
-        all_segments.sort_by_key(|s| s.prefix);
-        let mut all_tacs: Vec<Tac> = handsets.iter().chain(&modules).cloned().collect();
-        all_tacs.sort_by_key(|t| t.tac);
-        Reference {
-            own_segments: own,
-            other_segments: other,
-            all_segments,
-            handset_tacs: handsets,
-            module_tacs: modules,
-            all_tacs,
-            blocks,
-        }
+    /// The snapshot of the public reference data built into duanka: every Guangdong
+    /// China Telecom segment libphonenumber lists, the Osmocom TACs, real country blocks.
+    pub fn builtin() -> Result<Self, SimError> {
+        Reference::from_sources(&duanka_ingest::reference::builtin())
     }
 
     /// Reads the public files in `dir`; whatever the folder lacks comes from the built-in
-    /// facts.
+    /// snapshot.
     pub fn load(dir: &Path) -> Result<Self, SimError> {
-        let mut r = Reference::builtin();
-        let sources = discover(dir).map_err(|e| SimError::Reference(e.to_string()))?;
+        let sources = sources(&ReferenceChoice::Dir(dir.to_path_buf()))
+            .map_err(|e| SimError::Reference(e.to_string()))?;
+        Reference::from_sources(&sources)
+    }
+
+    /// The facts of `--reference DIR` when given, else of the built-in snapshot.
+    pub fn for_dir(dir: Option<&Path>) -> Result<Self, SimError> {
+        match dir {
+            Some(d) => Reference::load(d),
+            None => Reference::builtin(),
+        }
+    }
+
+    fn from_sources(sources: &[ReferenceSource]) -> Result<Self, SimError> {
+        let mut segments = None;
+        let mut tacs = None;
+        let mut blocks = BTreeMap::new();
         for s in sources {
-            match s {
-                ReferenceSource::Segments { geocoding, carrier } => {
-                    let carriers = match carrier {
-                        Some(c) => read_pipe_file(&c)?,
-                        None => Vec::new(),
-                    };
-                    let mut carriers: Vec<(String, String)> = carriers
-                        .into_iter()
-                        .map(|(p, c)| (p.strip_prefix("86").unwrap_or(&p).to_string(), c))
-                        .collect();
-                    carriers.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
-                    let mut all = Vec::new();
-                    for (p, place) in read_pipe_file(&geocoding)? {
-                        let Some(digits) = p.strip_prefix("86") else {
-                            continue;
-                        };
-                        if digits.len() != 7 || !digits.starts_with('1') {
-                            continue;
-                        }
-                        let Ok(prefix) = digits.parse::<i64>() else {
-                            continue;
-                        };
-                        let carrier = carriers
-                            .iter()
-                            .find(|(cp, _)| digits.starts_with(cp.as_str()))
-                            .map(|(_, c)| c.clone())
-                            .unwrap_or_default();
-                        let (province, city) = split_place(&place);
-                        all.push(Segment {
-                            prefix,
-                            province: province.to_string(),
-                            city: city.to_string(),
-                            carrier,
-                        });
-                    }
-                    all.sort_by_key(|s| s.prefix);
-                    all.dedup_by_key(|s| s.prefix);
-                    let gd = |s: &&Segment| s.province == "广东省";
-                    let own: Vec<Segment> = all
-                        .iter()
-                        .filter(gd)
-                        .filter(|s| s.carrier == "中国电信")
-                        .cloned()
-                        .collect();
-                    let other: Vec<Segment> = all
-                        .iter()
-                        .filter(gd)
-                        .filter(|s| s.carrier == "中国移动" || s.carrier == "中国联通")
-                        .cloned()
-                        .collect();
-                    if !own.is_empty() && !other.is_empty() {
-                        r.own_segments = own;
-                        r.other_segments = other;
-                        r.all_segments = all;
-                    }
+            match &s.files {
+                ReferenceFiles::Segments { geocoding, carrier } => {
+                    segments = Some(read_segments(geocoding, carrier.as_ref())?);
                 }
-                ReferenceSource::Tac { path } => {
-                    let all = read_tacs(&path)?;
-                    let pick = |brands: &[&str]| -> Vec<Tac> {
-                        all.iter()
-                            .filter(|t| brands.contains(&t.brand.to_ascii_lowercase().as_str()))
-                            .cloned()
-                            .collect()
-                    };
-                    let handsets = pick(&HANDSET_BRANDS);
-                    let modules = pick(&MODULE_BRANDS);
-                    if !handsets.is_empty() && !modules.is_empty() {
-                        r.handset_tacs = handsets;
-                        r.module_tacs = modules;
-                        r.all_tacs = all;
-                    }
-                }
-                ReferenceSource::Geoip { files } => {
+                ReferenceFiles::Tac { file } => tacs = Some(read_tacs(file)?),
+                ReferenceFiles::Geoip { files } => {
                     for f in files {
-                        let cc = f
+                        let name = f.path();
+                        let cc = name
                             .file_stem()
                             .and_then(|s| s.to_str())
                             .unwrap_or("")
@@ -251,16 +133,68 @@ impl Reference {
                         if !COUNTRIES.contains(&cc.as_str()) {
                             continue;
                         }
-                        let text = std::fs::read_to_string(&f).map_err(|e| SimError::io(&f, e))?;
-                        let blocks: Vec<Block> = text.lines().filter_map(parse_block).collect();
-                        if !blocks.is_empty() {
-                            r.blocks.insert(cc, blocks);
+                        let text = text_of(f)?;
+                        let list: Vec<Block> = text.lines().filter_map(parse_block).collect();
+                        if !list.is_empty() {
+                            blocks.insert(cc, list);
                         }
                     }
                 }
             }
         }
-        Ok(r)
+        let missing = |what: &str| {
+            SimError::Reference(format!(
+                "no {what} in the reference data; a world needs Guangdong China Telecom and other-carrier segments, handset and module TACs, and Chinese address blocks"
+            ))
+        };
+        let all_segments = segments.ok_or_else(|| missing("number segments"))?;
+        let gd = |s: &&Segment| s.province == "广东省";
+        let own_segments: Vec<Segment> = all_segments
+            .iter()
+            .filter(gd)
+            .filter(|s| s.carrier == "中国电信")
+            .cloned()
+            .collect();
+        let other_segments: Vec<Segment> = all_segments
+            .iter()
+            .filter(gd)
+            .filter(|s| s.carrier == "中国移动" || s.carrier == "中国联通")
+            .cloned()
+            .collect();
+        if own_segments.is_empty() || other_segments.is_empty() {
+            return Err(missing(
+                "Guangdong segments of China Telecom and of another carrier",
+            ));
+        }
+        let all_tacs = tacs.ok_or_else(|| missing("TACs"))?;
+        let pick = |brands: &[&str]| -> Vec<Tac> {
+            all_tacs
+                .iter()
+                .filter(|t| brands.contains(&t.brand.to_ascii_lowercase().as_str()))
+                .cloned()
+                .collect()
+        };
+        let handset_tacs = pick(&HANDSET_BRANDS);
+        let module_tacs = pick(&MODULE_BRANDS);
+        if handset_tacs.is_empty() || module_tacs.is_empty() {
+            return Err(missing("handset or module TACs of the known brands"));
+        }
+        if !blocks.contains_key("cn") {
+            return Err(missing("Chinese IPv4 blocks (cn.cidr)"));
+        }
+        let in_world = sources
+            .iter()
+            .any(|s| s.origin != duanka_ingest::reference::ReferenceOrigin::Builtin);
+        Ok(Reference {
+            in_world,
+            own_segments,
+            other_segments,
+            all_segments,
+            handset_tacs,
+            module_tacs,
+            all_tacs,
+            blocks,
+        })
     }
 
     pub fn blocks(&self, cc: &str) -> &[Block] {
@@ -276,30 +210,71 @@ impl Reference {
     }
 }
 
-fn read_pipe_file(path: &Path) -> Result<Vec<(String, String)>, SimError> {
-    let f = std::fs::File::open(path).map_err(|e| SimError::io(path, e))?;
-    let mut out = Vec::new();
-    for line in BufReader::new(f).lines() {
-        let line = line.map_err(|e| SimError::io(path, e))?;
-        let t = line.trim();
-        if t.is_empty() || t.starts_with('#') {
+fn text_of(file: &RefFile) -> Result<String, SimError> {
+    let bytes = file
+        .read()
+        .map_err(|e| SimError::Reference(e.to_string()))?;
+    String::from_utf8(bytes)
+        .map_err(|_| SimError::Reference(format!("{}: not valid UTF-8", file.path().display())))
+}
+
+/// `prefix|value` lines, comments and blank lines skipped.
+fn pipe_lines(text: &str) -> impl Iterator<Item = (&str, &str)> {
+    text.lines()
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && !t.starts_with('#'))
+        .filter_map(|t| t.split_once('|'))
+        .map(|(p, v)| (p.trim(), v.trim()))
+}
+
+/// libphonenumber's geocoding file with its carrier file: every 7-digit mobile segment.
+fn read_segments(geocoding: &RefFile, carrier: Option<&RefFile>) -> Result<Vec<Segment>, SimError> {
+    let carrier_text = match carrier {
+        Some(c) => text_of(c)?,
+        None => String::new(),
+    };
+    let mut carriers: Vec<(&str, &str)> = pipe_lines(&carrier_text)
+        .map(|(p, c)| (p.strip_prefix("86").unwrap_or(p), c))
+        .collect();
+    // Longest first, so the first match is the most specific.
+    carriers.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(b.0)));
+    let text = text_of(geocoding)?;
+    let mut all = Vec::new();
+    for (p, place) in pipe_lines(&text) {
+        let Some(digits) = p.strip_prefix("86") else {
+            continue;
+        };
+        if digits.len() != 7 || !digits.starts_with('1') {
             continue;
         }
-        if let Some((p, v)) = t.split_once('|') {
-            out.push((p.trim().to_string(), v.trim().to_string()));
-        }
+        let Ok(prefix) = digits.parse::<i64>() else {
+            continue;
+        };
+        let carrier = carriers
+            .iter()
+            .find(|(cp, _)| digits.starts_with(cp))
+            .map(|(_, c)| c.to_string())
+            .unwrap_or_default();
+        let (province, city) = split_place(place);
+        all.push(Segment {
+            prefix,
+            province: province.to_string(),
+            city: city.to_string(),
+            carrier,
+        });
     }
-    Ok(out)
+    all.sort_by_key(|s| s.prefix);
+    all.dedup_by_key(|s| s.prefix);
+    Ok(all)
 }
 
 /// The Osmocom CSV: a licence line, a header, then `tac,brand,model,…` (later columns may
 /// be quoted and hold commas; only the first three are used).
-fn read_tacs(path: &Path) -> Result<Vec<Tac>, SimError> {
-    let f = std::fs::File::open(path).map_err(|e| SimError::io(path, e))?;
+fn read_tacs(file: &RefFile) -> Result<Vec<Tac>, SimError> {
+    let text = text_of(file)?;
     let mut out = Vec::new();
-    for line in BufReader::new(f).lines().skip(2) {
-        let line = line.map_err(|e| SimError::io(path, e))?;
-        let mut fields = first_fields(&line);
+    for line in text.lines().skip(2) {
+        let mut fields = first_fields(line);
         let (Some(tac), Some(brand), Some(model)) = (fields.next(), fields.next(), fields.next())
         else {
             continue;
@@ -380,10 +355,20 @@ mod tests {
 
     #[test]
     fn builtin_has_every_kind_of_fact() {
-        let r = Reference::builtin();
-        assert!(r.own_segments.len() >= 10);
-        assert!(!r.other_segments.is_empty());
-        assert!(!r.module_tacs.is_empty());
-        assert!(r.country(&["kh", "jp"]).is_some());
+        let r = Reference::builtin().unwrap();
+        // libphonenumber lists thousands of Guangdong Telecom segments; 1330231 is Shenzhen.
+        assert!(r.own_segments.len() > 1_000, "{}", r.own_segments.len());
+        let sz = r
+            .own_segments
+            .iter()
+            .find(|s| s.prefix == 1_330_231)
+            .unwrap();
+        assert_eq!(
+            (sz.city.as_str(), sz.carrier.as_str()),
+            ("深圳市", "中国电信")
+        );
+        assert!(r.other_segments.len() > 1_000);
+        assert!(r.handset_tacs.len() > 100 && !r.module_tacs.is_empty());
+        assert!(COUNTRIES.iter().all(|c| !r.blocks(c).is_empty()));
     }
 }

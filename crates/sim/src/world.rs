@@ -135,7 +135,7 @@ pub fn build(cfg: &Config, reference: &Reference) -> Result<World, SimError> {
     let needed = (normal as f64 / (FILL * 10_000.0)).ceil() as usize + blocks + 1;
     if needed > segs.len() {
         return Err(SimError::Config(format!(
-            "{n} subscribers need about {needed} number segments but the reference data has {} Guangdong China Telecom segments; pass --reference with the libphonenumber files or lower --subscribers",
+            "{n} subscribers need about {needed} number segments but the reference data has {} Guangdong China Telecom segments; lower --subscribers",
             segs.len()
         )));
     }
