@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use duanka_ingest::reference::{
-    RefFile, ReferenceChoice, ReferenceFiles, ReferenceSource, sources, split_place,
+    RefFile, ReferenceChoice, ReferenceFiles, ReferenceSource, csv_fields, sources, split_place,
 };
 
 use crate::SimError;
@@ -274,7 +274,7 @@ fn read_tacs(file: &RefFile) -> Result<Vec<Tac>, SimError> {
     let text = text_of(file)?;
     let mut out = Vec::new();
     for line in text.lines().skip(2) {
-        let mut fields = first_fields(line);
+        let mut fields = csv_fields(line);
         let (Some(tac), Some(brand), Some(model)) = (fields.next(), fields.next(), fields.next())
         else {
             continue;
@@ -303,28 +303,6 @@ fn read_tacs(file: &RefFile) -> Result<Vec<Tac>, SimError> {
     Ok(out)
 }
 
-/// Splits a CSV line into fields, honouring double quotes.
-fn first_fields(line: &str) -> impl Iterator<Item = String> + '_ {
-    let mut chars = line.chars().peekable();
-    std::iter::from_fn(move || {
-        chars.peek()?;
-        let mut field = String::new();
-        let mut quoted = false;
-        while let Some(c) = chars.next() {
-            match c {
-                '"' if quoted && chars.peek() == Some(&'"') => {
-                    field.push('"');
-                    chars.next();
-                }
-                '"' => quoted = !quoted,
-                ',' if !quoted => return Some(field),
-                c => field.push(c),
-            }
-        }
-        Some(field)
-    })
-}
-
 fn parse_block(s: &str) -> Option<Block> {
     let (addr, len) = s.trim().split_once('/')?;
     let addr: std::net::Ipv4Addr = addr.parse().ok()?;
@@ -346,12 +324,6 @@ pub fn ip_text(ip: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn splits_quoted_fields() {
-        let f: Vec<String> = first_fields("1,\"a,b\",c").collect();
-        assert_eq!(f, vec!["1", "a,b", "c"]);
-    }
 
     #[test]
     fn builtin_has_every_kind_of_fact() {
