@@ -199,6 +199,29 @@ fn sql_reads_only_the_tables_it_names() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(stdout(&o), "n\n1\n");
+    // duanka's lookup functions read the reference tables they need, and only those: the
+    // dataset's broken `segments` stops a query that looks up segments, and no other.
+    write(&d, "segments.csv", "prefix;province\n");
+    let o = duanka(&[
+        "sql",
+        d.to_str().unwrap(),
+        "SELECT ip_country('8.8.8.8') AS c, (SELECT count(*) FROM tac) > 20000 AS tacs FROM cases",
+        "--format",
+        "csv",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "c,tacs\nUS,true\n");
+    let o = duanka(&[
+        "sql",
+        d.to_str().unwrap(),
+        "SELECT segment_city(8613302311234) AS city FROM cases",
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        stderr(&o).contains("segments.csv: table segments needs column"),
+        "{}",
+        stderr(&o)
+    );
     // A query over that table reports it; so does one whose tables cannot be told.
     for q in [
         "SELECT * FROM sms",

@@ -214,11 +214,12 @@ impl DatasetPlan {
         Ok(plan)
     }
 
-    /// Keeps only the named tables, and the reference tables (which duanka's functions
-    /// use whatever the query names).
+    /// Keeps only the named tables, the dataset's and the reference ones alike (a query
+    /// names the reference tables its functions look up; see `duanka_query`).
     pub fn retain_tables(&mut self, names: &[String]) {
-        self.tables
-            .retain(|(spec, _)| spec.reference || names.iter().any(|n| n == spec.name));
+        let named = |t: &str| names.iter().any(|n| n == t);
+        self.tables.retain(|(spec, _)| named(spec.name));
+        self.reference.retain(|r| named(r.table()));
     }
 
     /// Takes out of the plan the tables whose every file is a Parquet file that

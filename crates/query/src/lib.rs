@@ -129,9 +129,10 @@ pub fn register_normalised(
     Ok(())
 }
 
-/// The contract tables a SQL statement reads, so that a command can skip reading the
-/// others. `None` when that cannot be told (the statement does not parse, or it reads
-/// something that is not a contract table, such as `information_schema`): read all.
+/// The contract tables a SQL statement reads, by name or through duanka's functions
+/// (`ip_country` reads `geoip`), so that a command can skip reading the others. `None`
+/// when that cannot be told (the statement does not parse, or it reads something that is
+/// not a contract table, such as `information_schema`): read all.
 pub fn tables_referenced(query: &str) -> Option<Vec<String>> {
     let state = datafusion::execution::SessionStateBuilder::new()
         .with_config(session_config(1).ok()?)
@@ -139,7 +140,12 @@ pub fn tables_referenced(query: &str) -> Option<Vec<String>> {
     let dialect = state.config().options().sql_parser.dialect;
     let statement = state.sql_to_statement(query, &dialect).ok()?;
     let refs = state.resolve_table_references(&statement).ok()?;
-    let names: Vec<String> = refs.iter().map(|r| r.table().to_string()).collect();
+    let mut names: Vec<String> = refs.iter().map(|r| r.table().to_string()).collect();
+    for t in udf::lookup_tables_used(query) {
+        if !names.iter().any(|n| n == t) {
+            names.push(t.to_string());
+        }
+    }
     let all_contract = refs.iter().all(|r| {
         r.schema().is_none_or(|s| s == "public") && duanka_ingest::spec::table(r.table()).is_some()
     });

@@ -98,6 +98,15 @@ impl Op {
         }
     }
 
+    /// The reference table the function looks its answers up in.
+    fn lookup_table(self) -> Option<&'static str> {
+        match self {
+            Op::IpCountry => Some("geoip"),
+            Op::SegmentProvince | Op::SegmentCity | Op::SegmentCarrier => Some("segments"),
+            _ => None,
+        }
+    }
+
     fn signature(self) -> Signature {
         let v = Volatility::Immutable;
         match self {
@@ -147,6 +156,20 @@ impl Hash for DuankaUdf {
     fn hash<H: Hasher>(&self, state: &mut H) {
         self.op.hash(state);
     }
+}
+
+/// The reference tables that duanka's functions in `query` look up (`ip_country` needs
+/// `geoip`, ...), found by name: a name inside a string literal only makes a table be
+/// read for nothing, never a lookup go without its table.
+pub fn lookup_tables_used(query: &str) -> Vec<&'static str> {
+    let lower = query.to_ascii_lowercase();
+    let mut out: Vec<&'static str> = ALL
+        .iter()
+        .filter(|op| lower.contains(op.name()))
+        .filter_map(|op| op.lookup_table())
+        .collect();
+    out.dedup();
+    out
 }
 
 /// Every duanka function, bound to the given reference lookups.
