@@ -56,8 +56,8 @@ impl RefFile {
         .to_ascii_lowercase()
     }
 
-    /// The file name without its extension (a `.cidr` file's country code).
-    fn stem(&self) -> String {
+    /// The file name without its extension, lower case (a `.cidr` file's country code).
+    pub fn stem(&self) -> String {
         let name = self.name();
         match name.rsplit_once('.') {
             Some((stem, _)) => stem.to_string(),
@@ -167,8 +167,8 @@ impl ReferenceSource {
         match &self.files {
             ReferenceFiles::Segments { geocoding, carrier } => {
                 let carriers = match carrier {
-                    Some(c) => read_carriers(c)?,
-                    None => Vec::new(),
+                    Some(c) => Carriers::read(c)?,
+                    None => Carriers::default(),
                 };
                 let mut landline = 0u64;
                 lines.file(geocoding, opts, |line, lt| {
@@ -181,7 +181,7 @@ impl ReferenceSource {
                         return None;
                     }
                     let (province, city) = split_place(place.trim());
-                    let carrier = longest_prefix(&carriers, digits);
+                    let carrier = carriers.of(digits);
                     Some(lt.push(&[
                         Some(digits.as_bytes()),
                         Some(province.as_bytes()),
@@ -271,6 +271,24 @@ pub fn split_place(place: &str) -> (&str, &str) {
     (place, "")
 }
 
+/// libphonenumber's carrier file (`86134|中国移动`): the carrier of a number prefix.
+#[derive(Debug, Clone, Default)]
+pub struct Carriers(Vec<(String, String)>);
+
+impl Carriers {
+    pub fn read(file: &RefFile) -> Result<Self, IngestError> {
+        read_carriers(file).map(Carriers)
+    }
+
+    /// The carrier of the longest listed prefix of `digits` (without `86`).
+    pub fn of(&self, digits: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(p, _)| digits.starts_with(p.as_str()))
+            .map(|(_, c)| c.as_str())
+    }
+}
+
 fn read_carriers(file: &RefFile) -> Result<Vec<(String, String)>, IngestError> {
     let bytes = file.read()?;
     let text = std::str::from_utf8(&bytes).map_err(|_| IngestError::Corrupt {
@@ -294,13 +312,6 @@ fn read_carriers(file: &RefFile) -> Result<Vec<(String, String)>, IngestError> {
     // Longest first, so the first match is the most specific.
     out.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
     Ok(out)
-}
-
-fn longest_prefix<'a>(table: &'a [(String, String)], digits: &str) -> Option<&'a str> {
-    table
-        .iter()
-        .find(|(p, _)| digits.starts_with(p.as_str()))
-        .map(|(_, c)| c.as_str())
 }
 
 /// Accumulates one reference table from line-oriented files.

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use duanka_ingest::reference::{
-    RefFile, ReferenceChoice, ReferenceFiles, ReferenceSource, csv_fields, sources, split_place,
+    Carriers, RefFile, ReferenceChoice, ReferenceFiles, ReferenceSource, csv_fields, sources,
+    split_place,
 };
 
 use crate::SimError;
@@ -124,12 +125,7 @@ impl Reference {
                 ReferenceFiles::Tac { file } => tacs = Some(read_tacs(file)?),
                 ReferenceFiles::Geoip { files } => {
                     for f in files {
-                        let name = f.path();
-                        let cc = name
-                            .file_stem()
-                            .and_then(|s| s.to_str())
-                            .unwrap_or("")
-                            .to_ascii_lowercase();
+                        let cc = f.stem();
                         if !COUNTRIES.contains(&cc.as_str()) {
                             continue;
                         }
@@ -229,15 +225,10 @@ fn pipe_lines(text: &str) -> impl Iterator<Item = (&str, &str)> {
 
 /// libphonenumber's geocoding file with its carrier file: every 7-digit mobile segment.
 fn read_segments(geocoding: &RefFile, carrier: Option<&RefFile>) -> Result<Vec<Segment>, SimError> {
-    let carrier_text = match carrier {
-        Some(c) => text_of(c)?,
-        None => String::new(),
+    let carriers = match carrier {
+        Some(c) => Carriers::read(c).map_err(|e| SimError::Reference(e.to_string()))?,
+        None => Carriers::default(),
     };
-    let mut carriers: Vec<(&str, &str)> = pipe_lines(&carrier_text)
-        .map(|(p, c)| (p.strip_prefix("86").unwrap_or(p), c))
-        .collect();
-    // Longest first, so the first match is the most specific.
-    carriers.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(b.0)));
     let text = text_of(geocoding)?;
     let mut all = Vec::new();
     for (p, place) in pipe_lines(&text) {
@@ -250,11 +241,7 @@ fn read_segments(geocoding: &RefFile, carrier: Option<&RefFile>) -> Result<Vec<S
         let Ok(prefix) = digits.parse::<i64>() else {
             continue;
         };
-        let carrier = carriers
-            .iter()
-            .find(|(cp, _)| digits.starts_with(cp))
-            .map(|(_, c)| c.to_string())
-            .unwrap_or_default();
+        let carrier = carriers.of(digits).unwrap_or_default().to_string();
         let (province, city) = split_place(place);
         all.push(Segment {
             prefix,
