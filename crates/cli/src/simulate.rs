@@ -57,6 +57,30 @@ pub struct SimArgs {
     /// Share of leaked numbers in the modem pool (modem-pool scenario).
     #[arg(long, default_value_t = 0.4)]
     pub modem_pool_share: f64,
+    /// Share of the leaked numbers that are live subscribers (ordinary lines whose
+    /// verification codes alone the rogue host takes); the rest are stock numbers of the
+    /// leaked blocks.
+    #[arg(long, default_value_t = 0.0)]
+    pub live_share: f64,
+    /// The inventory declares its networks as range rows (CIDR without a role) beside
+    /// its hosts; the rogue host then sits inside a declared range.
+    #[arg(long)]
+    pub inventory_ranges: bool,
+    /// The insider registers the rogue host in the inventory himself (role oss, owner him).
+    #[arg(long)]
+    pub self_registered: bool,
+    /// The insider reads the number pool from his own listed workstation by day, at a
+    /// few times his colleagues' volume, never from the rogue host.
+    #[arg(long)]
+    pub careful_insider: bool,
+    /// Households behind each of the gang's proxies: ordinary subscribers signing up
+    /// from the same residential address (hard negatives).
+    #[arg(long, default_value_t = 0)]
+    pub proxy_households: u32,
+    /// Every way the insider hides, at once: --inventory-ranges --self-registered
+    /// --careful-insider, and --live-share 0.33 --proxy-households 3 unless given.
+    #[arg(long)]
+    pub hidden_insider: bool,
     /// Share of shop owners / resellers (many codes, normal lives).
     #[arg(long, default_value_t = 0.004)]
     pub shop_share: f64,
@@ -129,6 +153,22 @@ fn config(a: &SimArgs) -> Result<Config, Failure> {
     c.chain.leak_blocks = a.leak_blocks;
     c.chain.modem_pool_share = a.modem_pool_share;
     c.chain.proxy_ips = a.proxy_ips;
+    c.chain.live_share = a.live_share;
+    c.chain.inventory_ranges = a.inventory_ranges;
+    c.chain.self_registered = a.self_registered;
+    c.chain.careful_insider = a.careful_insider;
+    c.chain.proxy_households = a.proxy_households;
+    if a.hidden_insider {
+        c.chain.inventory_ranges = true;
+        c.chain.self_registered = true;
+        c.chain.careful_insider = true;
+        if a.live_share == 0.0 {
+            c.chain.live_share = 0.33;
+        }
+        if a.proxy_households == 0 {
+            c.chain.proxy_households = 3;
+        }
+    }
     c.shares.shop = a.shop_share;
     c.shares.iot = a.iot_share;
     c.shares.family = a.family_share;

@@ -74,8 +74,9 @@ pub fn otp_per_number() -> String {
 /// The common table expressions describing every sign-up (`registrations` row), ending
 /// in `reg`: `account_id`, `platform`, `msisdn`, `device_id`, `ip`, `t` (epoch seconds),
 /// `dev` (the device id as an IMEI, NULL when it is not one), `dev_offnet` (1 when that
-/// IMEI was never seen in `attach` while the number is the operator's own, NULL when
-/// unknown), `device_numbers` (distinct numbers signed up with the same device id),
+/// IMEI was never seen in `attach` while the number is the operator's own, 0 when it was
+/// seen, NULL when unknown: no IMEI, or another operator's number on a device we never
+/// saw), `device_numbers` (distinct numbers signed up with the same device id),
 /// `burst_offnet` (sign-ups from the same address within `window_s` seconds either side
 /// whose device is off the network — IMEI-changing software writes a new identity per
 /// account), `burst_block` (sign-ups from the same address within the window with a
@@ -108,7 +109,7 @@ pub fn signup_ctes(has_attach: bool, has_subscribers: bool, window_s: i64) -> Ve
                 }
             ),
             format!(
-                "CASE WHEN r.dev IS NULL THEN CAST(NULL AS BIGINT) WHEN nd.imei IS NULL AND {ours} THEN 1 ELSE 0 END"
+                "CASE WHEN r.dev IS NULL THEN CAST(NULL AS BIGINT) WHEN nd.imei IS NOT NULL THEN 0 WHEN {ours} THEN 1 ELSE CAST(NULL AS BIGINT) END"
             ),
         )
     } else {
@@ -132,16 +133,58 @@ pub fn signup_ctes(has_attach: bool, has_subscribers: bool, window_s: i64) -> Ve
 pub const NUMBER_SIDE: &str = "('otp_sink', 'leaked_block', 'core_interception')";
 
 /// Roles (`assets.role`) of the nodes that carry SMS and signalling: talking to them is
-/// what a host stealing codes must do.
+/// what a host stealing codes must do, and taking delivery of subscribers' messages is
+/// theirs alone to do.
 pub const SIGNALLING_ROLES: &str =
-    "('smsc', 'smsgw', 'hlr', 'stp', 'hss', 'msc', 'mme', 'signalling')";
+    "('smsc', 'smsgw', 'hlr', 'stp', 'hss', 'msc', 'mme', 'smsf', 'ipsmgw', 'signalling')";
 
-/// The inventory as `inv(cidr, host, role, network)`: `assets.ip` is normalised to CIDR
-/// form, so a single address (`/32`, `/128`) gets its plain text in `host` for an
-/// equi-join, and only the real blocks (`host` NULL) need the costly containment test.
-pub const INVENTORY: &str = "inv AS (SELECT CAST(ip AS VARCHAR) AS cidr, \
-     CASE WHEN CAST(ip AS VARCHAR) LIKE '%/32' OR CAST(ip AS VARCHAR) LIKE '%/128' THEN split_part(CAST(ip AS VARCHAR), '/', 1) END AS host, \
-     CAST(role AS VARCHAR) AS role, CAST(network AS VARCHAR) AS network FROM assets)";
+/// Roles of the hosts that bind to an SMSC over SMPP by design: the SMS and signalling
+/// nodes, the value-added and notification platforms (ESMEs) and the SMS test lab.
+pub const SMPP_ROLES: &str =
+    "('smsc', 'smsgw', 'ipsmgw', 'sms', 'notify', 'vas', 'esme', 'test', 'signalling')";
+
+/// Roles of the hosts that hold connections abroad by design: the gateways.
+pub const GATEWAY_ROLES: &[&str] = &["vpn", "jump", "proxy"];
+
+/// The inventory as `inv(cidr, host, plen, role, owner, network, approves)`. `assets.ip`
+/// is normalised to CIDR form, so a single address (`/32`, `/128`) gets its plain text in
+/// `host` for an equi-join, and only the real blocks (`host` NULL) need the costly
+/// containment test. `approves` tells the two kinds of row apart (contract 1.1): a host
+/// row (a single address, or a block with a `role`, such as a DHCP pool of desktops)
+/// approves its addresses as hosts; a range row (a block without a role) only says
+/// which network its addresses belong to.
+pub const INVENTORY: &str = "inv AS (SELECT c.cidr, \
+     CASE WHEN c.cidr LIKE '%/32' OR c.cidr LIKE '%/128' THEN split_part(c.cidr, '/', 1) END AS host, \
+     CAST(split_part(c.cidr, '/', 2) AS INT) AS plen, c.role, c.owner, c.network, \
+     (c.cidr LIKE '%/32' OR c.cidr LIKE '%/128' OR c.role IS NOT NULL) AS approves FROM \
+     (SELECT CAST(ip AS VARCHAR) AS cidr, nullif(trim(CAST(role AS VARCHAR)), '') AS role, \
+     nullif(trim(CAST(owner AS VARCHAR)), '') AS owner, CAST(network AS VARCHAR) AS network FROM assets) c)";
+
+/// Common table expressions that match the addresses of the table expression `addrs`
+/// (one text column `ip`, distinct) against the inventory, ending in
+/// `inv_match(ip, listed, role, owner, network, in_range)`: `listed` when a host row
+/// names or covers the address, with that row's role and owner (the most specific row
+/// wins); `network` from the host row, else from the narrowest range row covering it;
+/// `in_range` when a range row covers it (an unlisted host of a declared network).
+/// Includes [`INVENTORY`].
+pub fn inventory_match(addrs: &str) -> Vec<String> {
+    vec![
+        INVENTORY.to_string(),
+        format!(
+            "inv_hit AS (SELECT a.ip, i.plen, i.role, i.owner, i.network, i.approves FROM {addrs} a JOIN inv i ON i.host = a.ip \
+             UNION ALL SELECT a.ip, i.plen, i.role, i.owner, i.network, i.approves FROM {addrs} a \
+             CROSS JOIN (SELECT * FROM inv WHERE host IS NULL) i WHERE ip_in_cidr(a.ip, i.cidr))"
+        ),
+        format!(
+            "inv_match AS (SELECT a.ip, coalesce(bool_or(h.approves), false) AS listed, \
+             first_value(h.role ORDER BY h.approves DESC, h.plen DESC) AS role, \
+             first_value(h.owner ORDER BY h.approves DESC, h.plen DESC) AS owner, \
+             first_value(h.network ORDER BY h.approves DESC, h.plen DESC) AS network, \
+             coalesce(bool_or(NOT h.approves), false) AS in_range \
+             FROM {addrs} a LEFT JOIN inv_hit h ON h.ip = a.ip GROUP BY a.ip)"
+        ),
+    ]
+}
 
 /// Name of the per-pair summary of `flows` (see [`ensure_flow_tables`]).
 pub const FLOW_PAIRS: &str = "flow_pairs";
@@ -154,13 +197,13 @@ pub const FLOW_HOSTS: &str = "flow_hosts";
 /// - `flow_pairs(src, dst, flows, secs, longest, t0, t1, bytes, smpp, ssh)`: per (source,
 ///   destination) the flow count, summed and longest duration, first start, last end, bytes, and the
 ///   flows to the SMPP (2775) and SSH (22) ports;
-/// - `flow_hosts(ip, listed, role, network, country, private, net, own_net)`: per address seen, whether
-///   the inventory lists it (an `assets` row names it, or a CIDR row covers it — single
-///   addresses by equi-join, only real blocks by the containment test), its role and
-///   network, its `geoip` country upper-case (or PRIVATE / UNKNOWN) and whether it is
-///   private, its network (`net`: IPv4 /16, IPv6 first three groups) and whether the
-///   inventory has addresses in that network (`own_net`). Without `assets` nothing is
-///   listed.
+/// - `flow_hosts(ip, listed, role, owner, network, in_range, country, private, net, own_net)`:
+///   per address seen, whether a host row of the inventory lists it, with that row's
+///   role and owner, its network, whether a range row covers it (see
+///   [`inventory_match`]), its `geoip` country upper-case (or PRIVATE / UNKNOWN) and
+///   whether it is private, its network (`net`: IPv4 /16, IPv6 first three groups) and
+///   whether it is the operator's own (`own_net`: the inventory has addresses in that
+///   network, or a range row covers it). Without `assets` nothing is listed.
 ///
 /// They are ordinary in-memory tables, so the plans that read them run anywhere.
 pub async fn ensure_flow_tables(
@@ -184,27 +227,22 @@ pub async fn ensure_flow_tables(
     const NET: &str = "CASE WHEN strpos(e_ip, ':') > 0 THEN concat_ws(':', split_part(e_ip, ':', 1), split_part(e_ip, ':', 2), split_part(e_ip, ':', 3)) \
          ELSE concat_ws('.', split_part(e_ip, '.', 1), split_part(e_ip, '.', 2)) END";
     let hosts = if has_assets {
-        ctes.push(INVENTORY.into());
-        ctes.push(
-            "hit AS (SELECT e.ip, i.role, i.network FROM ends e JOIN inv i ON i.host = e.ip \
-             UNION ALL SELECT e.ip, i.role, i.network FROM ends e CROSS JOIN (SELECT * FROM inv WHERE host IS NULL) i \
-             WHERE ip_in_cidr(e.ip, i.cidr))"
-                .into(),
-        );
+        ctes.extend(inventory_match("ends"));
         ctes.push(format!(
             "nets AS (SELECT DISTINCT {} AS net FROM inv)",
             NET.replace("e_ip", "split_part(cidr, '/', 1)")
         ));
         format!(
-            "SELECT x.*, n.net IS NOT NULL AS own_net FROM (\
-             SELECT e.ip, CASE WHEN count(h.ip) > 0 THEN 1 ELSE 0 END AS listed, min(h.role) AS role, min(h.network) AS network, \
-             upper(ip_country(e.ip)) AS country, coalesce(ip_is_private(e.ip), false) AS private, {} AS net \
-             FROM ends e LEFT JOIN hit h ON h.ip = e.ip GROUP BY e.ip) x LEFT JOIN nets n ON n.net = x.net",
-            NET.replace("e_ip", "e.ip")
+            "SELECT m.ip, CASE WHEN m.listed THEN 1 ELSE 0 END AS listed, m.role, m.owner, m.network, m.in_range, \
+             upper(ip_country(m.ip)) AS country, coalesce(ip_is_private(m.ip), false) AS private, {} AS net, \
+             (n.net IS NOT NULL OR m.in_range) AS own_net FROM inv_match m LEFT JOIN nets n ON n.net = {}",
+            NET.replace("e_ip", "m.ip"),
+            NET.replace("e_ip", "m.ip")
         )
     } else {
         format!(
-            "SELECT ip, 0 AS listed, CAST(NULL AS VARCHAR) AS role, CAST(NULL AS VARCHAR) AS network, \
+            "SELECT ip, 0 AS listed, CAST(NULL AS VARCHAR) AS role, CAST(NULL AS VARCHAR) AS owner, \
+             CAST(NULL AS VARCHAR) AS network, false AS in_range, \
              upper(ip_country(ip)) AS country, coalesce(ip_is_private(ip), false) AS private, {} AS net, \
              false AS own_net FROM ends",
             NET.replace("e_ip", "ip")

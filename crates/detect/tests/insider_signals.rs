@@ -7,6 +7,8 @@
 
 mod common;
 
+use common::{evidence, score};
+
 use duanka_model::{Alert, Figure};
 
 const ASSETS: &str = "ip,hostname,owner,role,network
@@ -32,16 +34,6 @@ struct Net {
     audit: String,
 }
 
-fn t(s: i64) -> String {
-    let s = s.rem_euclid(86_400);
-    format!(
-        "2025-10-14 {:02}:{:02}:{:02}",
-        s / 3600,
-        (s / 60) % 60,
-        s % 60
-    )
-}
-
 impl Net {
     fn new(name: &'static str) -> Self {
         let mut n = Net {
@@ -60,41 +52,18 @@ impl Net {
                 900_000,
             );
         }
-        for k in 0..10 {
-            let ws = format!("10.9.3.{}", 20 + k);
-            let who = format!("staff{k}");
-            n.act(9 * 3600 + k * 60, &who, "login", "oss", 0, &ws);
-            n.act(
-                10 * 3600 + k * 60,
-                &who,
-                "query",
-                "number_pool",
-                50 + k * 10,
-                &ws,
-            );
-            n.act(
-                11 * 3600 + k * 60,
-                &who,
-                "export",
-                "subscriber",
-                500 + k * 100,
-                &ws,
-            );
-        }
+        n.audit.push_str(&common::staff_audit(50, 500, 100));
         n
     }
 
     fn flow(&mut self, t0: i64, t1: i64, src: &str, dst: &str, port: u32, bytes: u64) {
-        self.flows.push_str(&format!(
-            "{},{},{src},{dst},40000,{port},tcp,{bytes}\n",
-            t(t0),
-            t(t1)
-        ));
+        self.flows
+            .push_str(&common::flow_line(t0, t1, src, dst, port, bytes));
     }
 
     fn act(&mut self, at: i64, who: &str, action: &str, object: &str, n: i64, src: &str) {
         self.audit
-            .push_str(&format!("{},{who},{action},{object},{n},{src}\n", t(at)));
+            .push_str(&common::audit_line(at, who, action, object, n, src));
     }
 
     fn run(&self) -> Vec<Alert> {
@@ -110,21 +79,6 @@ impl Net {
         )
         .alerts
     }
-}
-
-fn score(alerts: &[Alert], detector: &str, id: &str) -> f64 {
-    alerts
-        .iter()
-        .filter(|a| a.detector == detector && a.entity_id == id)
-        .map(|a| a.score)
-        .fold(0.0, f64::max)
-}
-
-fn evidence<'a>(alerts: &'a [Alert], detector: &str, id: &str, key: &str) -> Option<&'a Figure> {
-    alerts
-        .iter()
-        .find(|a| a.detector == detector && a.entity_id == id)
-        .and_then(|a| a.evidence.iter().find(|(k, _)| *k == key).map(|(_, v)| v))
 }
 
 #[test]

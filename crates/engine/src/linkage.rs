@@ -263,11 +263,13 @@ pub async fn link(input: &LinkInput<'_>, settings: &Settings) -> Result<Linked, 
         .await?;
         if has_assets {
             // Only the listed addresses the fed flows touch: declaring the whole
-            // inventory would add thousands of entities that link nothing.
+            // inventory would add thousands of entities that link nothing. A flagged
+            // host stays a link however it is listed: its owner may have listed it.
             let sql = format!(
                 "WITH fh AS ({flagged_hosts}), near AS (SELECT dst AS ip FROM flow_pairs WHERE src IN (SELECT ip FROM fh) \
                      UNION SELECT src AS ip FROM flow_pairs WHERE dst IN (SELECT ip FROM fh)) \
-                     SELECT h.ip, h.role FROM flow_hosts h JOIN near ON near.ip = h.ip WHERE h.listed = 1 ORDER BY h.ip"
+                     SELECT h.ip, h.role FROM flow_hosts h JOIN near ON near.ip = h.ip WHERE h.listed = 1 \
+                     AND h.ip NOT IN (SELECT ip FROM fh) ORDER BY h.ip"
             );
             for_each_row(ctx, &sql, |c, r| {
                 let Some(ip) = c.text("ip", r)? else {

@@ -143,6 +143,106 @@ struct CaseDraft {
     not_before: i64,
 }
 
+/// The careful insider's day: number-pool lookups and a small extract from his own
+/// workstation in office hours, a few times what a colleague reads. Its own stream, so
+/// that the rest of the chain is the same whether he is careful or not.
+fn careful_reads(out: &mut TableSet, day0: i64, seed: u64, day: i64) {
+    let mut r = R::new(seed, Stream::Chain, 40 + day as u64);
+    let mut t = day0 + 9 * 3600 + r.below(1_800) as i64;
+    for _ in 0..r.range(5, 8) {
+        t += r.range(1_200, 3_600) as i64;
+        let n = r.range(60, 160);
+        audit_row(out, t, INSIDER, "query", "number_pool", n, INSIDER_WS);
+    }
+    let t = day0 + 16 * 3600 + r.below(3_600) as i64;
+    audit_row(
+        out,
+        t,
+        INSIDER,
+        "export",
+        "number_pool",
+        r.range(200, 400),
+        INSIDER_WS,
+    );
+}
+
+/// The verification SMS of a sign-up `(platform, number, time)`, sent `lead` seconds
+/// (a range) before it and delivered by `node`.
+fn signup_code(
+    ctx: &Ctx<'_>,
+    r: &mut R,
+    text: &mut Vec<u8>,
+    out: &mut TableSet,
+    (platform, msisdn, ts): (&str, i64, i64),
+    lead: (u64, u64),
+    node: &str,
+) {
+    let svc = ctx.texts.service_of(platform);
+    otp_text(ctx.texts, r, svc, text);
+    let code = ctx.texts.services[svc].code.as_str();
+    sms_row(
+        out,
+        (ts - r.range(lead.0, lead.1) as i64).max(ctx.world.start),
+        false,
+        msisdn,
+        Peer::Code(code),
+        text,
+        Some("otp"),
+        Some(node),
+    );
+}
+
+/// The households behind the gang's residential proxies: ordinary subscribers signing
+/// up from their own connection, on their own phones, whenever they like. Hard
+/// negatives: sharing an address with a gang is no evidence of one's own.
+fn households(ctx: &Ctx<'_>, actors: &Actors, out: &mut TableSet, truth: &mut Truth) {
+    let w = ctx.world;
+    let cfg = ctx.cfg;
+    let mut r = R::new(cfg.seed, Stream::Chain, 30);
+    let mut text = Vec::with_capacity(256);
+    let leaked: std::collections::BTreeSet<usize> = w.sinks.iter().copied().collect();
+    let people: Vec<usize> = (0..w.len())
+        .filter(|&i| w.kind[i] == Kind::Ordinary && !leaked.contains(&i))
+        .collect();
+    if people.is_empty() {
+        return;
+    }
+    let platforms = ["wechat", "qq", "douyin", "xianyu"];
+    let span = (i64::from(cfg.days) * DAY) as u64;
+    for proxy in &actors.proxies {
+        for _ in 0..cfg.chain.proxy_households {
+            let i = *r.pick(&people);
+            let p = *r.pick(&platforms);
+            let ts = w.start + r.below(span) as i64;
+            signup_code(
+                ctx,
+                &mut r,
+                &mut text,
+                out,
+                (p, w.msisdn[i], ts),
+                (15, 90),
+                "radio",
+            );
+            let acc = account_id(p, &mut r);
+            out.get(TableId::Registrations)
+                .row()
+                .f_time(ts)
+                .f_str(p)
+                .f_str(&acc)
+                .f_msisdn(w.msisdn[i])
+                .f_imei(w.imei_at(i, ts))
+                .f_str(proxy)
+                .end();
+            truth.negative(ety::ACCOUNT, acc.as_str(), "household_behind_proxy");
+            truth.negative(
+                ety::MSISDN,
+                w.msisdn[i].to_string(),
+                "household_behind_proxy",
+            );
+        }
+    }
+}
+
 /// Writes the chain and the unrelated gang; returns nothing but rows and truth.
 pub fn generate(
     ctx: &Ctx<'_>,
@@ -163,8 +263,10 @@ pub fn generate(
     truth.add(ety::USER, INSIDER, label::INSIDER);
 
     // The insider: a host created from the office, then the number pool read from it,
-    // at night.
-    let t0 = w.start + 2 * 3600 + r.below(1800) as i64;
+    // at night — or, careful, read from his own workstation by day at a few times his
+    // colleagues' volume.
+    let hour = if cfg.chain.careful_insider { 10 } else { 2 };
+    let t0 = w.start + hour * 3600 + r.below(1800) as i64;
     audit_row(out, t0 - 600, INSIDER, "login", "oss", 0, INSIDER_WS);
     audit_row(out, t0, INSIDER, "create_host", rogue, 1, INSIDER_WS);
     flow_row(
@@ -179,51 +281,67 @@ pub fn generate(
     );
     let total_export: u64 = 9_000_000;
     for d in 0..days {
-        let night = w.start + d * DAY + 2 * 3600 + 2_400 + r.below(3_600) as i64;
-        audit_row(out, night, INSIDER, "login", "oss", 0, rogue);
-        let parts = r.range(2, 4);
-        let share = total_export / days.max(1) as u64;
-        for p in 0..parts {
-            let t = night + 300 + p as i64 * 900 + r.below(300) as i64;
-            audit_row(
-                out,
-                t,
-                INSIDER,
-                "query",
-                "number_pool",
-                r.range(2_000, 20_000),
-                rogue,
-            );
-            audit_row(
-                out,
-                t + 120,
-                INSIDER,
-                "export",
-                "number_pool",
-                share / parts,
-                rogue,
-            );
-            flow_row(
-                out,
-                t,
-                t + 600,
-                rogue,
-                "10.1.2.14",
-                (40_000 + p as u32, 1521),
-                "tcp",
-                share / parts * 60,
-            );
-        }
-        if d == 0 {
-            audit_row(
-                out,
-                night + 4_000,
-                INSIDER,
-                "modify",
-                "sms_route",
-                w.sinks.len() as u64,
-                rogue,
-            );
+        if cfg.chain.careful_insider {
+            careful_reads(out, w.start + d * DAY, cfg.seed, d);
+            if d == 0 {
+                let t = w.start + 11 * 3600 + r.below(3_600) as i64;
+                audit_row(
+                    out,
+                    t,
+                    INSIDER,
+                    "modify",
+                    "sms_route",
+                    w.sinks.len() as u64,
+                    INSIDER_WS,
+                );
+            }
+        } else {
+            let night = w.start + d * DAY + 2 * 3600 + 2_400 + r.below(3_600) as i64;
+            audit_row(out, night, INSIDER, "login", "oss", 0, rogue);
+            let parts = r.range(2, 4);
+            let share = total_export / days.max(1) as u64;
+            for p in 0..parts {
+                let t = night + 300 + p as i64 * 900 + r.below(300) as i64;
+                audit_row(
+                    out,
+                    t,
+                    INSIDER,
+                    "query",
+                    "number_pool",
+                    r.range(2_000, 20_000),
+                    rogue,
+                );
+                audit_row(
+                    out,
+                    t + 120,
+                    INSIDER,
+                    "export",
+                    "number_pool",
+                    share / parts,
+                    rogue,
+                );
+                flow_row(
+                    out,
+                    t,
+                    t + 600,
+                    rogue,
+                    "10.1.2.14",
+                    (40_000 + p as u32, 1521),
+                    "tcp",
+                    share / parts * 60,
+                );
+            }
+            if d == 0 {
+                audit_row(
+                    out,
+                    night + 4_000,
+                    INSIDER,
+                    "modify",
+                    "sms_route",
+                    w.sinks.len() as u64,
+                    rogue,
+                );
+            }
         }
         // SMPP binds to the SMSC all day, and the tunnel abroad.
         let day0 = w.start + d * DAY;
@@ -387,18 +505,14 @@ pub fn generate(
             }
             for p in platforms {
                 ts += r.range(20, 120) as i64;
-                let svc = ctx.texts.service_of(p);
-                otp_text(ctx.texts, &mut r, svc, &mut text);
-                let code = ctx.texts.services[svc].code.as_str();
-                sms_row(
+                signup_code(
+                    ctx,
+                    &mut r,
+                    &mut text,
                     out,
-                    (ts - r.range(8, 40) as i64).max(w.start),
-                    false,
-                    w.msisdn[i],
-                    Peer::Code(code),
-                    &text,
-                    Some("otp"),
-                    Some(node_of(i)),
+                    (p, w.msisdn[i], ts),
+                    (8, 40),
+                    node_of(i),
                 );
                 let acc = account_id(p, &mut r);
                 let tac = r.pick(&reference.handset_tacs).tac;
@@ -425,6 +539,9 @@ pub fn generate(
             }
         }
         k += burst;
+    }
+    if cfg.chain.proxy_households > 0 {
+        households(ctx, actors, out, truth);
     }
 
     // Cases whose fraud accounts are those bulk accounts.

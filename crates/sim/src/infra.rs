@@ -6,13 +6,13 @@
 //! vendor tunnel is long and foreign, the billing job exports millions of rows, the
 //! resource team exports part of the number pool, an admin creates a host.
 
-use crate::Config;
-use crate::chain::{INSIDER, INSIDER_WS, SMSC, audit_row, flow_row, host_in};
+use crate::chain::{Actors, INSIDER, INSIDER_WS, SMSC, audit_row, flow_row, host_in};
 use crate::clock::{self, DAY};
 use crate::out::{TableId, TableSet};
 use crate::reference::Reference;
 use crate::rng::{R, Stream};
 use crate::truth::{Truth, ety};
+use crate::{Config, Scenario};
 
 /// (ip, hostname, owner, role, network)
 pub const ASSETS: &[(&str, &str, &str, &str, &str)] = &[
@@ -64,15 +64,23 @@ fn workstation(k: usize) -> String {
     }
 }
 
+/// Range rows of the IP plan (a CIDR without a hostname or role), as a CMDB carries
+/// them beside its hosts: (cidr, owner, network).
+const RANGES: &[(&str, &str, &str)] = &[
+    ("10.1.1.0/24", "ops.core", "signalling"),
+    ("10.1.2.0/24", "ops.noc", "mgmt"),
+];
+
 pub fn generate(
     cfg: &Config,
     reference: &Reference,
+    actors: &Actors,
     start: i64,
     out: &mut TableSet,
     truth: &mut Truth,
 ) {
     let mut r = R::new(cfg.seed, Stream::Infra, 0);
-    for &(ip, host, owner, role, net) in ASSETS {
+    let mut asset = |ip: &str, host: &str, owner: &str, role: &str, net: &str| {
         out.get(TableId::Assets)
             .row()
             .f_str(ip)
@@ -81,6 +89,18 @@ pub fn generate(
             .f_str(role)
             .f_str(net)
             .end();
+    };
+    for &(ip, host, owner, role, net) in ASSETS {
+        asset(ip, host, owner, role, net);
+    }
+    if cfg.chain.inventory_ranges {
+        for &(cidr, owner, net) in RANGES {
+            asset(cidr, "", owner, "", net);
+        }
+    }
+    if cfg.chain.self_registered && cfg.scenario != Scenario::Clean {
+        // The insider lists his own server, as an OSS application host he owns.
+        asset(&actors.rogue, "oss-app-07", INSIDER, "oss", "mgmt");
     }
     let vendor_cc = reference.country(&["sg", "jp", "hk"]).unwrap_or("hk");
     let vendor = host_in(&mut r, reference.blocks(vendor_cc));

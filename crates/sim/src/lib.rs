@@ -145,6 +145,25 @@ pub struct ChainKnobs {
     pub cases: u32,
     pub other_gang_cases: u32,
     pub proxy_ips: u32,
+    /// Share of the leaked numbers that are live subscribers: ordinary lines with a
+    /// handset and a life on the network, whose verification codes alone the rogue host
+    /// takes (the seed's 9 million numbers were live and verified). The rest are the
+    /// stock numbers of the leaked blocks.
+    pub live_share: f64,
+    /// The inventory declares its networks as range rows (a CIDR without a role: the
+    /// management, signalling and office networks) beside its host rows, as a real CMDB
+    /// beside its IP plan; the rogue host then sits inside a declared range.
+    pub inventory_ranges: bool,
+    /// The insider registers the rogue host in the inventory himself (role `oss`,
+    /// owner him): what the listing claims and what the host does disagree.
+    pub self_registered: bool,
+    /// The insider is careful: he reads the number pool from his own listed workstation
+    /// in office hours, at a few times his colleagues' volume, never from the rogue host.
+    pub careful_insider: bool,
+    /// Households behind each of the gang's proxies: residential proxies are people's
+    /// home connections, so the same address carries a few ordinary subscribers' own
+    /// sign-ups (hard negatives).
+    pub proxy_households: u32,
 }
 
 impl Default for ChainKnobs {
@@ -157,6 +176,11 @@ impl Default for ChainKnobs {
             cases: 70,
             other_gang_cases: 18,
             proxy_ips: 4,
+            live_share: 0.0,
+            inventory_ranges: false,
+            self_registered: false,
+            careful_insider: false,
+            proxy_households: 0,
         }
     }
 }
@@ -230,6 +254,7 @@ impl Config {
             ("sink-share", c.sink_share),
             ("sink-active-share", c.sink_active_share),
             ("modem-pool-share", c.modem_pool_share),
+            ("live-share", c.live_share),
         ] {
             if !(0.0..=1.0).contains(&v) || v.is_nan() {
                 return bad(format!("share {name} = {v} must be between 0 and 1"));
@@ -453,7 +478,7 @@ pub fn simulate(
     if cfg.scenario != Scenario::Clean {
         chain::generate(&ctx, reference, &actors, &mut rest, &mut truth);
     }
-    infra::generate(cfg, reference, world.start, &mut rest, &mut truth);
+    infra::generate(cfg, reference, &actors, world.start, &mut rest, &mut truth);
     if reference.in_world {
         reference_tables(reference, &mut rest);
     }

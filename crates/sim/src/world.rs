@@ -111,7 +111,10 @@ const FILL: f64 = 0.6;
 pub fn build(cfg: &Config, reference: &Reference) -> Result<World, SimError> {
     let mut r = R::new(cfg.seed, Stream::World, 0);
     let n = cfg.subscribers as usize;
-    let n_sinks = cfg.sink_count() as usize;
+    // The leaked numbers: stock numbers of the leaked blocks, and live subscribers.
+    let n_all = cfg.sink_count() as usize;
+    let n_live = ((n_all as f64 * cfg.chain.live_share).round() as usize).min(n_all);
+    let n_sinks = n_all - n_live;
     let blocks = cfg.chain.leak_blocks.clamp(1, 8) as usize;
     let run = n_sinks.div_ceil(blocks);
     if run > 9_000 {
@@ -313,6 +316,19 @@ pub fn build(cfg: &Config, reference: &Reference) -> Result<World, SimError> {
                 0
             });
             w.cell.push(0);
+        }
+    }
+    // Live victims: ordinary people, spread over the register, whose codes the rogue
+    // host takes while they go on living on the network.
+    if n_live > 0 {
+        let ordinary: Vec<usize> = (0..w.len())
+            .filter(|&i| w.kind[i] == Kind::Ordinary)
+            .collect();
+        let n_live = n_live.min(ordinary.len() / 4);
+        for k in 0..n_live {
+            // Offset by half a stride from the lab's picks.
+            let i = ordinary[(2 * k + 1) * ordinary.len() / (2 * n_live)];
+            w.sinks.push(i);
         }
     }
     Ok(w)

@@ -10,7 +10,9 @@
 //! - the sign-up came in a burst from one address whose devices are off the network, or
 //!   in a burst of numbers of one block from one address (consecutive leaked numbers);
 //! - the number was already flagged by a number-side detector that ran before
-//!   (`findings`: `otp_sink`, `leaked_block`, `core_interception`), weighted by its score.
+//!   (`findings`: `otp_sink`, `leaked_block`, `core_interception`), weighted by its score;
+//! - the address is the gang's (most of its sign-ups flagged on their own): association
+//!   only, a lead alone — the same residential proxy carries a household's own sign-ups.
 
 use std::collections::BTreeMap;
 
@@ -55,9 +57,12 @@ crate::settings! {
         /// (a rented residential proxy also carries its ordinary users; a campus NAT's
         /// stray bulk sign-ups are a few per cent).
         gang_share: f64 = 0.35,
-        /// Weight of a sign-up from a gang's address (one half: alone it is medium —
-        /// the gang's accounts on other operators' numbers show nothing else).
-        gang_weight: f64 = 0.5,
+        /// Weight of a sign-up from a gang's address: below one half, since sharing an
+        /// address is association, not evidence — a rented residential proxy is somebody's
+        /// home connection, and the household's own sign-ups come from it too. Alone a
+        /// lead; with a signal of its own (a made-up or off-network device, a burst, a
+        /// flagged number) it reaches medium.
+        gang_weight: f64 = 0.3,
         /// Lowest score reported.
         report_from: f64 = 0.2,
     }
@@ -177,7 +182,11 @@ impl Detector for BulkAccount {
             let batches = ctx.sql(&self.plan(present)).await?.collect().await?;
             let signals = |c: &Columns, row: usize| -> Result<Signals, DataFusionError> {
                 Ok(Signals {
-                    burst: c.int("burst_offnet", row)?.unwrap_or(0) >= s.burst_signups,
+                    // Inside a burst of off-network devices, unless its own device is
+                    // one the network knows: a household's phone signing up from its
+                    // own connection while the gang's burst runs through it.
+                    burst: c.int("burst_offnet", row)?.unwrap_or(0) >= s.burst_signups
+                        && c.int("dev_offnet", row)? != Some(0),
                     block: c.int("burst_block", row)?.unwrap_or(0) >= s.block_signups,
                     luhn_bad: c.int("luhn_bad", row)? == Some(1),
                     offnet: c.int("dev_offnet", row)? == Some(1),
@@ -337,5 +346,20 @@ mod tests {
         };
         assert!((0.5..0.8).contains(&d.score(&flagged_only)));
         assert_eq!(d.score(&Signals::default()), 0.0);
+    }
+
+    #[test]
+    fn a_gangs_address_alone_is_a_lead_and_needs_evidence_of_its_own() {
+        let d = BulkAccount::new(Settings::default());
+        let household = Signals {
+            gang: true,
+            ..Signals::default()
+        };
+        assert!((0.2..0.5).contains(&d.score(&household)));
+        let offnet = Signals {
+            offnet: true,
+            ..household
+        };
+        assert!(d.score(&offnet) >= 0.5);
     }
 }

@@ -4,11 +4,15 @@
 //! normal delivery to a handset, otherwise the SMSC interface peer that received it.
 //!
 //! A node is suspicious when it takes delivery of OTPs from several services for several
-//! numbers, is absent from the asset inventory (when `assets` is present: an approved
-//! test lab or SMS gateway is listed there), and the numbers it serves are seldom seen on
-//! the radio network (no attach records). The node gets its own alert (entity `ip`, or
-//! the node's name when it is not an address); every number whose OTPs it took gets one
-//! too, weighted by whether the number was ever attached.
+//! numbers, is no signalling element by the asset inventory (when `assets` is present:
+//! an approved SMS gateway is listed there with its role; a host listed with another
+//! role — an `oss` server its owner registered himself — is not cleared by its
+//! listing, and one inside a declared range only is unlisted), and its numbers show that
+//! the codes were diverted: they never attach (stock numbers), or their other messages
+//! reach the radio network while their codes do not (live subscribers, the victims the
+//! seed's insider sold: his 9 million numbers were live and verified). The node gets its
+//! own alert (entity `ip`, or the node's name when it is not an address); every number
+//! whose OTPs it took gets one too, live or not.
 
 use std::collections::BTreeMap;
 
@@ -52,54 +56,101 @@ impl CoreInterception {
     }
 
     fn node_plan(&self, has_attach: bool, has_assets: bool) -> String {
-        let attached = if has_attach {
-            "att AS (SELECT DISTINCT msisdn FROM attach WHERE msisdn IS NOT NULL), \
-             nums AS (SELECT o.node, count(*) AS numbers, sum(CASE WHEN att.msisdn IS NULL THEN 1 ELSE 0 END) AS never_attached \
-             FROM (SELECT DISTINCT node, msisdn FROM otp) o LEFT JOIN att ON att.msisdn = o.msisdn GROUP BY o.node)"
-        } else {
-            "nums AS (SELECT node, count(*) AS numbers, CAST(NULL AS BIGINT) AS never_attached FROM (SELECT DISTINCT node, msisdn FROM otp) GROUP BY node)"
-        };
-        // Nodes are few and the inventory small: a cross join with the block test is cheap.
-        let (inv_cte, inv_col, inv_join) = if has_assets {
+        let mut ctes = vec![
+            format!("otp AS ({})", otp_rows()),
+            "pairs AS (SELECT DISTINCT node, msisdn FROM otp)".to_string(),
+            // Numbers whose other messages (or some of their codes) reached a handset.
+            "radio AS (SELECT DISTINCT msisdn FROM sms WHERE direction = 'MT' \
+             AND lower(CAST(delivery_node AS VARCHAR)) = 'radio' AND msisdn IN (SELECT msisdn FROM pairs))"
+                .into(),
+        ];
+        let (never, diverted) = if has_attach {
+            ctes.push(
+                "att AS (SELECT DISTINCT msisdn FROM attach WHERE msisdn IS NOT NULL)".into(),
+            );
             (
-                ", inv AS (SELECT d.node, max(CASE WHEN ip_in_cidr(d.node, a.ip) THEN 1 ELSE 0 END) AS listed \
-                 FROM (SELECT DISTINCT node FROM otp) d CROSS JOIN assets a GROUP BY d.node)",
-                "coalesce(inv.listed, 0) = 1",
-                "LEFT JOIN inv ON inv.node = n.node",
+                "sum(CASE WHEN att.msisdn IS NULL THEN 1 ELSE 0 END)",
+                "sum(CASE WHEN att.msisdn IS NULL OR r.msisdn IS NOT NULL THEN 1 ELSE 0 END)",
             )
         } else {
-            ("", "CAST(NULL AS BOOLEAN)", "")
+            (
+                "CAST(NULL AS BIGINT)",
+                "sum(CASE WHEN r.msisdn IS NULL THEN 0 ELSE 1 END)",
+            )
+        };
+        let att_join = if has_attach {
+            "LEFT JOIN att ON att.msisdn = o.msisdn"
+        } else {
+            ""
+        };
+        ctes.push(format!(
+            "nums AS (SELECT o.node, count(*) AS numbers, {never} AS never_attached, \
+             sum(CASE WHEN r.msisdn IS NULL THEN 0 ELSE 1 END) AS radio_numbers, {diverted} AS diverted \
+             FROM pairs o {att_join} LEFT JOIN radio r ON r.msisdn = o.msisdn GROUP BY o.node)"
+        ));
+        ctes.push(
+            "agg AS (SELECT node, count(*) AS otp_sms, distinct_count(peer_key) AS services, \
+             CAST(min(ts) AS BIGINT) AS first_seen, CAST(max(ts) AS BIGINT) AS last_seen FROM otp GROUP BY node)"
+                .into(),
+        );
+        // Nodes are few and the inventory small: the containment test is cheap.
+        let (inv_cols, inv_join) = if has_assets {
+            ctes.push("nodes AS (SELECT DISTINCT node AS ip FROM otp)".into());
+            ctes.extend(crate::sql::inventory_match("nodes"));
+            (
+                format!(
+                    "m.listed AS listed, m.role AS role, m.owner AS owner, \
+                     coalesce(m.role, '') IN {} AS signalling_role",
+                    crate::sql::SIGNALLING_ROLES
+                ),
+                "LEFT JOIN inv_match m ON m.ip = n.node",
+            )
+        } else {
+            (
+                "CAST(NULL AS BOOLEAN) AS listed, CAST(NULL AS VARCHAR) AS role, CAST(NULL AS VARCHAR) AS owner, \
+                 CAST(NULL AS BOOLEAN) AS signalling_role"
+                    .to_string(),
+                "",
+            )
         };
         format!(
-            "WITH otp AS ({}), {attached}, \
-             agg AS (SELECT node, count(*) AS otp_sms, distinct_count(peer_key) AS services, CAST(min(ts) AS BIGINT) AS first_seen, CAST(max(ts) AS BIGINT) AS last_seen FROM otp GROUP BY node){inv_cte} \
-             SELECT n.node, a.otp_sms, a.services, n.numbers, n.never_attached, a.first_seen, a.last_seen, {inv_col} AS inventoried \
+            "WITH {} SELECT n.node, a.otp_sms, a.services, n.numbers, n.never_attached, n.radio_numbers, n.diverted, \
+             a.first_seen, a.last_seen, {inv_cols} \
              FROM nums n JOIN agg a ON a.node = n.node {inv_join} \
              WHERE n.numbers >= {} AND a.services >= {} ORDER BY n.node",
-            otp_rows(),
+            ctes.join(", "),
             self.settings.min_numbers,
             self.settings.min_services
         )
     }
 
-    /// Node score: how far the node's traffic looks like a code pipe. The share of its
-    /// numbers never attached (or 0.5 when unknown) and being off the inventory carry it.
-    fn node_score(
-        &self,
-        numbers: i64,
-        services: i64,
-        never_attached: Option<i64>,
-        inventoried: Option<bool>,
-    ) -> f64 {
+    /// Node score: how far the node's traffic looks like a code pipe. Its breadth, the
+    /// share of its numbers whose codes were diverted (never attached, or their other
+    /// messages reached the radio while these codes did not; 0.5 when unknown), and
+    /// what the inventory says of it carry it.
+    fn node_score(&self, numbers: i64, services: i64, diverted: Option<i64>, node: Listing) -> f64 {
         let breadth = 1.0 - (-((numbers.min(services * 10)) as f64) / 10.0).exp();
-        let absent = never_attached.map_or(0.5, |n| n as f64 / numbers.max(1) as f64);
-        let inventory = match inventoried {
-            Some(true) => 0.15,
-            Some(false) => 1.0,
-            None => 0.7,
+        let diverted = diverted.map_or(0.5, |n| n as f64 / numbers.max(1) as f64);
+        let inventory = match node {
+            Listing::Signalling => 0.15,
+            Listing::Unlisted | Listing::OtherRole => 1.0,
+            Listing::Unknown => 0.7,
         };
-        (breadth * (0.4 + 0.6 * absent) * inventory).clamp(0.0, 1.0)
+        (breadth * (0.4 + 0.6 * diverted.clamp(0.0, 1.0)) * inventory).clamp(0.0, 1.0)
     }
+}
+
+/// What the inventory says of a delivery node.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Listing {
+    /// No `assets` table.
+    Unknown,
+    /// No host row approves it.
+    Unlisted,
+    /// Listed as an SMS or signalling element: taking delivery is its job.
+    Signalling,
+    /// Listed with a role that never takes delivery of subscribers' messages.
+    OtherRole,
 }
 
 impl Detector for CoreInterception {
@@ -138,8 +189,20 @@ impl Detector for CoreInterception {
                     let services = c.int("services", row)?.unwrap_or(0);
                     let otp_sms = c.int("otp_sms", row)?.unwrap_or(0);
                     let never = c.int("never_attached", row)?;
-                    let inventoried = c.text("inventoried", row)?.map(|t| t == "true");
-                    let score = self.node_score(numbers, services, never, inventoried);
+                    let radio = c.int("radio_numbers", row)?.unwrap_or(0);
+                    let diverted = match (never, c.int("diverted", row)?) {
+                        (None, Some(0)) => None,
+                        (_, d) => d,
+                    };
+                    let role = c.text("role", row)?;
+                    let owner = c.text("owner", row)?;
+                    let listing = match (c.int("listed", row)?, c.int("signalling_role", row)?) {
+                        (None, _) => Listing::Unknown,
+                        (Some(0), _) => Listing::Unlisted,
+                        (Some(_), Some(1)) => Listing::Signalling,
+                        (Some(_), _) => Listing::OtherRole,
+                    };
+                    let score = self.node_score(numbers, services, diverted, listing);
                     if score < self.settings.report_from {
                         continue;
                     }
@@ -148,12 +211,22 @@ impl Detector for CoreInterception {
                         ("otp_sms", Figure::Int(otp_sms)),
                         ("otp_services", Figure::Int(services)),
                         ("numbers", Figure::Int(numbers)),
+                        ("numbers_reaching_radio", Figure::Int(radio)),
                     ];
                     if let Some(n) = never {
                         evidence.push(("numbers_never_attached", Figure::Int(n)));
                     }
-                    if let Some(i) = inventoried {
-                        evidence.push(("in_asset_inventory", Figure::Bool(i)));
+                    if listing != Listing::Unknown {
+                        evidence.push((
+                            "in_asset_inventory",
+                            Figure::Bool(listing != Listing::Unlisted),
+                        ));
+                    }
+                    if let Some(r) = &role {
+                        evidence.push(("listed_role", Figure::Text(r.clone())));
+                    }
+                    if let Some(o) = &owner {
+                        evidence.push(("listed_owner", Figure::Text(o.clone())));
                     }
                     let mut why = format!(
                         "took delivery of {otp_sms} verification codes from {services} services for {numbers} numbers instead of the radio network"
@@ -161,10 +234,20 @@ impl Detector for CoreInterception {
                     if let Some(n) = never {
                         why.push_str(&format!("; {n} of those numbers never attached"));
                     }
-                    match inventoried {
-                        Some(false) => why.push_str("; not in the asset inventory"),
-                        Some(true) => why.push_str("; listed in the asset inventory"),
-                        None => {}
+                    if radio > 0 {
+                        why.push_str(&format!(
+                            "; {radio} of them are live: their other messages reach the handset, their codes do not"
+                        ));
+                    }
+                    match listing {
+                        Listing::Unlisted => why.push_str("; not in the asset inventory"),
+                        Listing::Signalling => why.push_str("; listed in the asset inventory as an SMS/signalling element"),
+                        Listing::OtherRole => why.push_str(&format!(
+                            "; listed in the asset inventory as {}{}, a role that never takes delivery of subscribers' messages",
+                            role.as_deref().unwrap_or("a host without a role"),
+                            owner.as_deref().map(|o| format!(" owned by {o}")).unwrap_or_default()
+                        )),
+                        Listing::Unknown => {}
                     }
                     alerts.push(Alert {
                         detector: "core_interception",
@@ -198,9 +281,12 @@ impl Detector for CoreInterception {
                 ""
             };
             let per_number = format!(
-                "WITH otp AS ({}) SELECT o.msisdn, o.node, count(*) AS otp_sms, distinct_count(o.peer_key) AS services, \
-                 CAST(min(o.ts) AS BIGINT) AS first_seen, CAST(max(o.ts) AS BIGINT) AS last_seen, max({attach_col}) AS attached \
-                 FROM otp o {attach_join} GROUP BY o.msisdn, o.node ORDER BY o.msisdn, o.node",
+                "WITH otp AS ({}), radio AS (SELECT DISTINCT msisdn FROM sms WHERE direction = 'MT' \
+                 AND lower(CAST(delivery_node AS VARCHAR)) = 'radio' AND msisdn IN (SELECT msisdn FROM otp)) \
+                 SELECT o.msisdn, o.node, count(*) AS otp_sms, distinct_count(o.peer_key) AS services, \
+                 CAST(min(o.ts) AS BIGINT) AS first_seen, CAST(max(o.ts) AS BIGINT) AS last_seen, max({attach_col}) AS attached, \
+                 max(CASE WHEN r.msisdn IS NULL THEN 0 ELSE 1 END) AS reaches_radio \
+                 FROM otp o {attach_join} LEFT JOIN radio r ON r.msisdn = o.msisdn GROUP BY o.msisdn, o.node ORDER BY o.msisdn, o.node",
                 otp_rows()
             );
             let rows = ctx.sql(&per_number).await?.collect().await?;
@@ -216,7 +302,16 @@ impl Detector for CoreInterception {
                         continue;
                     };
                     let attached = c.int("attached", row)?;
-                    let score = node_score * if attached == Some(1) { 0.7 } else { 1.0 };
+                    let live = c.int("reaches_radio", row)? == Some(1);
+                    // A live number whose codes alone were diverted is a victim as much as
+                    // a stock number; an attached number all of whose messages this node
+                    // took may be served by it for a reason of its own.
+                    let score = node_score
+                        * if attached == Some(1) && !live {
+                            0.7
+                        } else {
+                            1.0
+                        };
                     if score < self.settings.report_from
                         || best.get(&msisdn).is_some_and(|a| a.score >= score)
                     {
@@ -233,6 +328,7 @@ impl Detector for CoreInterception {
                     if let Some(a) = attached {
                         evidence.push(("attached", Figure::Bool(a == 1)));
                     }
+                    evidence.push(("other_messages_reach_radio", Figure::Bool(live)));
                     best.insert(
                         msisdn,
                         Alert {
@@ -245,7 +341,13 @@ impl Detector for CoreInterception {
                             last_seen: c.int("last_seen", row)?,
                             explanation: format!(
                                 "{otp_sms} verification codes from {services} services were taken by {node} instead of reaching a handset{}",
-                                if attached == Some(0) { "; the number never attached to the radio network" } else { "" }
+                                if attached == Some(0) {
+                                    "; the number never attached to the radio network"
+                                } else if live {
+                                    "; a live number: its other messages reach the handset, its codes do not"
+                                } else {
+                                    ""
+                                }
                             ),
                             evidence,
                         },
@@ -266,10 +368,14 @@ mod tests {
     fn inventory_and_presence_decide() {
         let d = CoreInterception::new(Settings::default());
         // A rogue host: many numbers, none attached, not inventoried.
-        assert!(d.node_score(200, 15, Some(200), Some(false)) >= 0.9);
-        // The approved test lab: listed, its SIMs attached.
-        assert!(d.node_score(20, 5, Some(0), Some(true)) < 0.2);
-        // Unknown inventory, numbers attached: at most a lead.
-        assert!(d.node_score(50, 8, Some(0), None) < 0.5);
+        assert!(d.node_score(200, 15, Some(200), Listing::Unlisted) >= 0.9);
+        // The same host registered by its owner as an OSS server: not cleared.
+        assert!(d.node_score(200, 15, Some(200), Listing::OtherRole) >= 0.9);
+        // Live victims: their other messages reach the radio, their codes go here.
+        assert!(d.node_score(200, 15, Some(200), Listing::Unlisted) >= 0.9);
+        // An approved SMS gateway, listed as one, serving attached numbers.
+        assert!(d.node_score(20, 5, Some(0), Listing::Signalling) < 0.2);
+        // Unknown inventory, numbers attached and nothing diverted: at most a lead.
+        assert!(d.node_score(50, 8, Some(0), Listing::Unknown) < 0.5);
     }
 }

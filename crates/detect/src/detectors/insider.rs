@@ -1,15 +1,21 @@
 //! `insider` (user): privileged accounts that read or export the number pool and
-//! subscriber data far beyond their peers, at night, or from hosts outside the inventory —
-//! the seed story's network-management chief, who sold 9 million numbers.
+//! subscriber data far beyond their peers, at night, or from hosts outside the inventory,
+//! or that are tied to a host found taking codes — the seed story's network-management
+//! chief, who sold 9 million numbers.
 //!
 //! Per account in `audit`: records of sensitive objects (`sensitive_objects`) queried or
-//! exported, against the median of the accounts that read any (peers) and against the
-//! account's own busiest and usual days; the share of those records read in the night
-//! hours (local time, `utc_offset_hours`); actions from source addresses the inventory
-//! does not list; and hosts it created (`create_host`) that `rogue_host` flagged — linked
-//! in the evidence. Signals combine as independent evidence (noisy-or): a service account
-//! exporting billing data every night from its own database host, or the resource team's
-//! daytime number-pool extract from the office, stay leads.
+//! exported, against the median of the accounts that read any (bulk) and against the
+//! median of the accounts reading the same object (above its peers, a lower bar: a
+//! careful insider reads from his own listed workstation, in office hours, at a few
+//! times his colleagues' volume), and against the account's own busiest and usual days;
+//! the share of those records read in the night hours (local time, `utc_offset_hours`);
+//! actions from source addresses no host row of the inventory approves; and its ties to
+//! hosts `rogue_host` or `core_interception` flagged: hosts it created (`create_host`),
+//! hosts the inventory names it owner of, hosts it acted from — linked in the evidence.
+//! Signals combine as independent evidence (noisy-or): a service account exporting
+//! billing data every night from its own database host, or the resource team's daytime
+//! number-pool extract from the office, stay leads; so does reading above one's peers
+//! without a tie.
 
 use std::collections::BTreeMap;
 
@@ -66,6 +72,19 @@ crate::settings! {
         unknown_host_weight: f64 = 0.5,
         /// Weight of having created a host that rogue_host flagged.
         created_rogue_weight: f64 = 0.6,
+        /// Times the median of the accounts reading the same object from which an
+        /// account reads above its peers: a careful insider stays within a few times
+        /// his colleagues' volume, far below `peer_multiple`.
+        peer_lead_multiple: f64 = 3.0,
+        /// Fewest sensitive records before reading above one's peers counts.
+        peer_min_records: i64 = 500,
+        /// Weight of reading above the peers of the same objects: alone a lead; with a
+        /// tie to a flagged host it carries the account to medium or high.
+        above_peers_weight: f64 = 0.25,
+        /// Weight of owning (`assets.owner`) a host flagged as rogue.
+        owns_flagged_weight: f64 = 0.45,
+        /// Weight of having acted from a host flagged as rogue.
+        acted_from_flagged_weight: f64 = 0.5,
         /// Local time's offset from UTC in hours (China: 8).
         utc_offset_hours: i64 = 8,
         /// Lowest score reported.
@@ -89,6 +108,14 @@ struct Account {
     unknown_host_actions: i64,
     unknown_hosts: Vec<String>,
     created_rogue: Vec<String>,
+    /// Flagged hosts the inventory says this account owns.
+    owns_flagged: Vec<String>,
+    /// Flagged hosts this account acted from.
+    acted_from_flagged: Vec<String>,
+    /// The account's highest ratio of records to the median of the accounts reading the
+    /// same object, and that object.
+    peer_ratio: f64,
+    peer_object: Option<String>,
     first: Option<i64>,
     last: Option<i64>,
 }
@@ -101,6 +128,9 @@ struct Signals {
     night: bool,
     unknown_host: bool,
     created_rogue: bool,
+    above_peers: bool,
+    owns_flagged: bool,
+    acted_from_flagged: bool,
     routine: bool,
 }
 
@@ -138,7 +168,7 @@ impl Insider {
                  CAST(ts AS BIGINT) + {offset} AS lt FROM audit)"
             ),
             format!(
-                "sens AS (SELECT who, n, lt FROM au WHERE object IS NOT NULL AND {} AND {})",
+                "sens AS (SELECT who, object, n, lt FROM au WHERE object IS NOT NULL AND {} AND {})",
                 Self::any_part("action", &s.read_actions),
                 Self::any_part("object", &s.sensitive_objects)
             ),
@@ -149,23 +179,20 @@ impl Insider {
             "daily AS (SELECT who, lt / 86400 AS day, sum(n) AS n FROM sens GROUP BY who, lt / 86400)".into(),
             "dd AS (SELECT who, count(*) AS days, max(n) AS max_day, median(n) AS median_day FROM daily GROUP BY who)".into(),
             "acts AS (SELECT who, count(*) AS actions, min(t) AS t0, max(t) AS t1 FROM au GROUP BY who)".into(),
+            // Peers are the accounts reading the same object: the ratio of an account's
+            // records to their median, at its highest object.
+            "byobj AS (SELECT who, lower(object) AS object, sum(n) AS n FROM sens GROUP BY who, lower(object))".into(),
+            "objmed AS (SELECT object, median(n) AS med, count(*) AS readers FROM byobj GROUP BY object)".into(),
+            "ratio AS (SELECT b.who, first_value(b.object ORDER BY CAST(b.n AS DOUBLE) / greatest(m.med, 1) DESC) AS peer_object, \
+             max(CAST(b.n AS DOUBLE) / greatest(m.med, 1)) AS peer_ratio FROM byobj b JOIN objmed m ON m.object = b.object \
+             WHERE m.readers >= 3 GROUP BY b.who)".into(),
         ];
-        let (src_cte, unknown) = if has(present, "assets") {
-            (
-                "srcs AS (SELECT DISTINCT src FROM au WHERE src IS NOT NULL), \
-                 hit AS (SELECT s.src FROM srcs s JOIN inv i ON i.host = s.src \
-                 UNION ALL SELECT s.src FROM srcs s CROSS JOIN (SELECT cidr FROM inv WHERE host IS NULL) i WHERE ip_in_cidr(s.src, i.cidr)), \
-                 unlisted AS (SELECT src FROM srcs EXCEPT SELECT src FROM hit)",
-                true,
-            )
-        } else {
-            ("", false)
-        };
-        if unknown {
-            ctes.push(crate::sql::INVENTORY.to_string());
-            ctes.push(src_cte.to_string());
+        if has(present, "assets") {
+            ctes.push("srcs AS (SELECT DISTINCT src AS ip FROM au WHERE src IS NOT NULL)".into());
+            ctes.extend(crate::sql::inventory_match("srcs"));
             ctes.push(
-                "unk AS (SELECT au.who, au.src, count(*) AS actions FROM au JOIN unlisted u ON u.src = au.src GROUP BY au.who, au.src)"
+                "unk AS (SELECT au.who, au.src, count(*) AS actions FROM au JOIN inv_match m ON m.ip = au.src \
+                 WHERE NOT m.listed GROUP BY au.who, au.src)"
                     .into(),
             );
         } else {
@@ -174,23 +201,50 @@ impl Insider {
             );
         }
         if has(present, FINDINGS) {
+            // Hosts found taking codes or acting against their role.
             ctes.push(
-                "created AS (SELECT DISTINCT au.who, au.object AS host FROM au JOIN findings fi ON fi.entity_id = au.object \
-                 WHERE au.action = 'create_host' AND fi.detector = 'rogue_host' AND fi.score >= 0.5)"
+                "flagged AS (SELECT DISTINCT entity_id AS ip FROM findings WHERE entity_type = 'ip' \
+                 AND detector IN ('rogue_host', 'core_interception') AND score >= 0.5)"
                     .into(),
             );
+            ctes.push(
+                "created AS (SELECT DISTINCT au.who, au.object AS host FROM au JOIN flagged f ON f.ip = au.object \
+                 WHERE au.action = 'create_host')"
+                    .into(),
+            );
+            ctes.push(
+                "fromf AS (SELECT DISTINCT au.who, au.src AS host FROM au JOIN flagged f ON f.ip = au.src)".into(),
+            );
+            if has(present, "assets") {
+                ctes.push(
+                    "owned AS (SELECT DISTINCT lower(i.owner) AS owner, f.ip AS host FROM flagged f JOIN inv i \
+                     ON i.approves AND i.owner IS NOT NULL AND (i.host = f.ip OR (i.host IS NULL AND ip_in_cidr(f.ip, i.cidr))))"
+                        .into(),
+                );
+            } else {
+                ctes.push(
+                    "owned AS (SELECT who AS owner, object AS host FROM au WHERE FALSE)".into(),
+                );
+            }
         } else {
             ctes.push("created AS (SELECT who, object AS host FROM au WHERE FALSE)".into());
+            ctes.push("fromf AS (SELECT who, src AS host FROM au WHERE FALSE)".into());
+            ctes.push("owned AS (SELECT who AS owner, object AS host FROM au WHERE FALSE)".into());
         }
         format!(
             "WITH {}, \
              unk_agg AS (SELECT who, sum(actions) AS unknown_actions, string_agg(src, ',' ORDER BY src) AS unknown_hosts FROM unk GROUP BY who), \
-             cr_agg AS (SELECT who, string_agg(host, ',' ORDER BY host) AS created_rogue FROM created GROUP BY who) \
+             cr_agg AS (SELECT who, string_agg(host, ',' ORDER BY host) AS created_rogue FROM created GROUP BY who), \
+             ff_agg AS (SELECT who, string_agg(host, ',' ORDER BY host) AS acted_from FROM fromf GROUP BY who), \
+             ow_agg AS (SELECT a.who, string_agg(o.host, ',' ORDER BY o.host) AS owns FROM acts a JOIN owned o ON o.owner = lower(a.who) GROUP BY a.who) \
              SELECT a.who, a.actions, a.t0, a.t1, coalesce(per.sensitive, 0) AS sensitive, coalesce(per.night, 0) AS night, \
              coalesce(dd.days, 0) AS days, coalesce(dd.max_day, 0) AS max_day, CAST(coalesce(dd.median_day, 0) AS BIGINT) AS median_day, \
-             coalesce(unk_agg.unknown_actions, 0) AS unknown_actions, unk_agg.unknown_hosts, cr_agg.created_rogue \
+             coalesce(unk_agg.unknown_actions, 0) AS unknown_actions, unk_agg.unknown_hosts, cr_agg.created_rogue, \
+             ff_agg.acted_from, ow_agg.owns, ratio.peer_ratio, ratio.peer_object \
              FROM acts a LEFT JOIN per ON per.who = a.who LEFT JOIN dd ON dd.who = a.who \
-             LEFT JOIN unk_agg ON unk_agg.who = a.who LEFT JOIN cr_agg ON cr_agg.who = a.who ORDER BY a.who",
+             LEFT JOIN unk_agg ON unk_agg.who = a.who LEFT JOIN cr_agg ON cr_agg.who = a.who \
+             LEFT JOIN ff_agg ON ff_agg.who = a.who LEFT JOIN ow_agg ON ow_agg.who = a.who \
+             LEFT JOIN ratio ON ratio.who = a.who ORDER BY a.who",
             ctes.join(", ")
         )
     }
@@ -201,12 +255,16 @@ impl Insider {
         let enough = a.sensitive >= s.min_records;
         let unknown_host = a.unknown_host_actions > 0;
         let created_rogue = !a.created_rogue.is_empty();
+        let owns_flagged = !a.owns_flagged.is_empty();
+        let acted_from_flagged = !a.acted_from_flagged.is_empty();
         Signals {
             routine: a.days >= 2
                 && a.days >= window_days
                 && a.max_day as f64 <= s.routine_spread * a.median_day.max(1) as f64
                 && !unknown_host
-                && !created_rogue,
+                && !created_rogue
+                && !owns_flagged
+                && !acted_from_flagged,
             bulk: enough && a.sensitive as f64 >= s.peer_multiple * peers_median.max(1.0),
             spike: enough
                 && a.days >= 2
@@ -215,6 +273,9 @@ impl Insider {
                 && a.sensitive_night as f64 >= s.night_share * a.sensitive.max(1) as f64,
             unknown_host,
             created_rogue,
+            above_peers: enough_lead(a, s) && a.peer_ratio >= s.peer_lead_multiple,
+            owns_flagged,
+            acted_from_flagged,
         }
     }
 
@@ -231,8 +292,19 @@ impl Insider {
             (sig.night, s.night_weight * routine),
             (sig.unknown_host, s.unknown_host_weight),
             (sig.created_rogue, s.created_rogue_weight),
+            // Reading above the peers of the same objects is what bulk volume is, at a
+            // lower bar: one or the other counts.
+            (sig.above_peers && !sig.bulk, s.above_peers_weight * routine),
+            (sig.owns_flagged, s.owns_flagged_weight),
+            (sig.acted_from_flagged, s.acted_from_flagged_weight),
         ])
     }
+}
+
+/// Enough sensitive records for the peer comparison to mean anything (a careful
+/// insider's thousand a day count; a clerk's dozen above a colleague's few do not).
+fn enough_lead(a: &Account, s: &Settings) -> bool {
+    a.sensitive >= s.peer_min_records
 }
 
 /// The median of positive values (0 when there are none).
@@ -290,6 +362,10 @@ impl Detector for Insider {
                             unknown_host_actions: c.int("unknown_actions", row)?.unwrap_or(0),
                             unknown_hosts: list(c.text("unknown_hosts", row)?),
                             created_rogue: list(c.text("created_rogue", row)?),
+                            owns_flagged: list(c.text("owns", row)?),
+                            acted_from_flagged: list(c.text("acted_from", row)?),
+                            peer_ratio: c.float("peer_ratio", row)?.unwrap_or(0.0),
+                            peer_object: c.text("peer_object", row)?,
                             first: c.int("t0", row)?,
                             last: c.int("t1", row)?,
                         },
@@ -337,6 +413,25 @@ impl Detector for Insider {
                         a.created_rogue.join(", ")
                     ));
                 }
+                if sig.above_peers && !sig.bulk {
+                    reasons.push(format!(
+                        "read {:.1}× the median of the accounts reading {}",
+                        a.peer_ratio,
+                        a.peer_object.as_deref().unwrap_or("the same objects")
+                    ));
+                }
+                if sig.owns_flagged {
+                    reasons.push(format!(
+                        "the inventory names it owner of flagged host {}",
+                        a.owns_flagged.join(", ")
+                    ));
+                }
+                if sig.acted_from_flagged {
+                    reasons.push(format!(
+                        "it acted from flagged host {}",
+                        a.acted_from_flagged.join(", ")
+                    ));
+                }
                 if sig.routine && (sig.bulk || sig.night) {
                     reasons.push(format!(
                         "but at a steady volume on each of its {} days from listed hosts, like a scheduled job",
@@ -355,6 +450,16 @@ impl Detector for Insider {
                 ];
                 if !a.unknown_hosts.is_empty() {
                     evidence.push(("unknown_hosts", Figure::Text(a.unknown_hosts.join(","))));
+                }
+                evidence.push(("peer_ratio", Figure::Float(a.peer_ratio)));
+                if !a.owns_flagged.is_empty() {
+                    evidence.push(("owns_flagged_host", Figure::Text(a.owns_flagged.join(","))));
+                }
+                if !a.acted_from_flagged.is_empty() {
+                    evidence.push((
+                        "acted_from_flagged_host",
+                        Figure::Text(a.acted_from_flagged.join(",")),
+                    ));
                 }
                 if !a.created_rogue.is_empty() {
                     evidence.push((

@@ -198,7 +198,7 @@ impl Detector for JumpHost {
                         3
                     } else if c.int("src_listed", row)? != Some(1) {
                         0
-                    } else if ["vpn", "jump", "proxy"].contains(&role.as_str()) {
+                    } else if crate::sql::GATEWAY_ROLES.contains(&role.as_str()) {
                         1
                     } else {
                         2
