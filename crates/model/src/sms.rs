@@ -2,71 +2,232 @@
 //! service sent it. Used when an operator's export has no `category` column.
 //!
 //! The rule follows how verification messages are written, not any one template: a
-//! verification keyword (验证码, 校验码, 动态码, "verification code", "OTP", …) together
-//! with a standalone 4–8 character code that is not an amount, a card or parcel suffix, a
-//! time or a phone number. Chinese senders must put their signature in `【】`; English
-//! ones often use `[Name]` or "Your Name code is …".
+//! standalone 4–8 character code that is not an amount, a card or parcel suffix, a time,
+//! a reference or a phone number, close to a verification keyword (验证码, 校验码,
+//! 上网密码, "verification code", "OTP", "Telegram code", รหัสยืนยัน, код, 인증번호, …).
+//! Strong keywords may stand a few words from the code; weak ones ("code", "PIN",
+//! 密码, รหัส) only right beside it. Pick-up, check-in, voucher and prize messages
+//! (取票码, 值机, 兑换码, 中奖, "claim code") are not OTPs even when they say 验证码.
+//! Chinese senders put their signature in `【】`, at the start or the end; others use
+//! `[Name]`, "Your Name code is …", "Name: 123456" or "G-123456" (Google).
+//!
+//! Both functions run on every SMS of a dataset: a text with fewer than three ASCII
+//! digits is rejected before any search, keywords are looked for only around candidate
+//! codes, and nothing is allocated.
 
-/// Keywords that mark a verification message. Lower-case; matched on lower-cased text.
-const OTP_WORDS: &[&str] = &[
-    "验证码",
-    "校验码",
-    "动态码",
-    "动态密码",
-    "确认码",
-    "短信码",
-    "激活码",
-    "登录码",
-    "授权码",
-    "安全码",
-    "认证码",
-    "交易码",
-    "随机码",
-    "识别码",
-    "verification code",
-    "verify code",
-    "security code",
-    "login code",
-    "authentication code",
-    "confirmation code",
-    "one-time",
-    "one time",
-    "otp",
-    "passcode",
-    "your code",
-    "code is",
-    "code:",
-    "验证",
-    "código",
-    "kode verifikasi",
-    "mã xác thực",
-    "인증번호",
-    "認証コード",
+/// A verification keyword: its lower-case spelling, how far from the code it may stand,
+/// and whether an ASCII word boundary must surround it.
+struct Keyword {
+    word: &'static str,
+    /// Largest gap in bytes between keyword and code (CJK and Thai take 3 bytes a
+    /// character).
+    reach: usize,
+    bounded: bool,
+}
+
+/// Strong keywords name a verification code outright.
+const STRONG: usize = 72;
+/// Weak keywords ("code", "PIN", 密码) are also said of order numbers, prices and
+/// passwords in general: only a code right beside them counts.
+const WEAK: usize = 16;
+
+const fn kw(word: &'static str, reach: usize, bounded: bool) -> Keyword {
+    Keyword {
+        word,
+        reach,
+        bounded,
+    }
+}
+
+const KEYWORDS: &[Keyword] = &[
+    kw("验证码", STRONG, false),
+    kw("校验码", STRONG, false),
+    kw("动态码", STRONG, false),
+    kw("动态密码", STRONG, false),
+    kw("确认码", STRONG, false),
+    kw("短信码", STRONG, false),
+    kw("激活码", STRONG, false),
+    kw("登录码", STRONG, false),
+    kw("授权码", STRONG, false),
+    kw("安全码", STRONG, false),
+    kw("认证码", STRONG, false),
+    kw("交易码", STRONG, false),
+    kw("随机码", STRONG, false),
+    kw("识别码", STRONG, false),
+    kw("上网密码", STRONG, false),
+    kw("驗證碼", STRONG, false),
+    kw("認證碼", STRONG, false),
+    kw("验证", WEAK, false),
+    kw("密码", WEAK, false),
+    kw("口令", WEAK, false),
+    kw("verification", STRONG, true),
+    kw("verify code", STRONG, true),
+    kw("security code", STRONG, true),
+    kw("login code", STRONG, true),
+    kw("authentication", STRONG, true),
+    kw("confirmation code", STRONG, true),
+    kw("activation", STRONG, true),
+    kw("access code", STRONG, true),
+    kw("auth code", STRONG, true),
+    kw("one-time", STRONG, true),
+    kw("one time", STRONG, true),
+    kw("otp", STRONG, true),
+    kw("passcode", STRONG, true),
+    kw("password reset", STRONG, true),
+    // Android's SMS Retriever prefix: only verification messages carry it.
+    kw("<#>", STRONG, false),
+    kw("code", WEAK + 8, true),
+    kw("pin", WEAK, true),
+    kw("password", WEAK, true),
+    kw("verify", WEAK + 8, true),
+    kw("enter", WEAK, true),
+    kw("código", STRONG, false),
+    kw("codigo", STRONG, true),
+    kw("kode", STRONG, true),
+    kw("kod", WEAK + 8, true),
+    kw("mã xác", STRONG, false),
+    kw("ma xac", STRONG, true),
+    kw("mã kích hoạt", STRONG, false),
+    kw("ma kich hoat", STRONG, true),
+    kw("senha", WEAK, true),
+    kw("contraseña", WEAK, false),
+    kw("clave", WEAK, true),
+    kw("şifre", WEAK, false),
+    kw("doğrulama", STRONG, false),
+    // ASCII-only case folding leaves Cyrillic as written: both spellings are listed.
+    kw("код", STRONG, false),
+    kw("Код", STRONG, false),
+    kw("пароль", STRONG, false),
+    kw("Пароль", STRONG, false),
+    kw("رمز", STRONG, false),
+    kw("كود", STRONG, false),
+    kw("קוד", STRONG, false),
+    kw("인증", STRONG, false),
+    kw("확인 코드", STRONG, false),
+    kw("확인코드", STRONG, false),
+    kw("認証", STRONG, false),
+    kw("確認コード", STRONG, false),
+    kw("検証コード", STRONG, false),
+    kw("ワンタイム", STRONG, false),
+    kw("รหัสยืนยัน", STRONG, false),
+    kw("รหัสผ่านครั้งเดียว", STRONG, false),
+    kw("รหัสการยืนยัน", STRONG, false),
+    kw("รหัสการตรวจสอบ", STRONG, false),
+    kw("รหัสตรวจสอบ", STRONG, false),
+    // Thai puts the brand and "of yours, is" between รหัส and the code, at three bytes
+    // a letter: "รหัสรักษาความปลอดภัยสำหรับ Discord ของคุณคือ 268421".
+    kw("รหัส", 120, false),
+    kw("คือ", 4, false),
+    kw("เพื่อยืนยัน", WEAK + 8, false),
+    kw("การยืนยัน", 40, false),
+    kw("โปรดระบุ", WEAK, false),
+];
+
+/// Words anywhere in a text that make it something other than an OTP: a pick-up,
+/// check-in, voucher or invitation code, a prize. Lower-case.
+const NOT_OTP: &[&str] = &[
+    "值机",
+    "取票",
+    "取件码",
+    "取餐码",
+    "取货码",
+    "提货码",
+    "兑换码",
+    "提取码",
+    "邀请码",
+    "券码",
+    "中奖",
+    "领奖",
+    "奖品",
+    "抽奖",
+    "ส่วนลด",
+    "ลดทันที",
+    "claim code",
+    "prize",
+    "identifier code",
+    "purchase code",
+    "discount code",
+    "promo code",
+    "coupon",
+    "voucher",
+    "meeting id",
+    "zoom.us",
+    "ใบเสร็จ",
 ];
 
 /// Words after a number that make it an amount, a count or a time rather than a code.
 const NOT_CODE_AFTER: &[&str] = &[
-    "元", "块", "分钟", "秒", "小时", "天", "积分", "%", "折", "个", "笔", "min", "yuan", "rmb",
+    "元",
+    "块",
+    "分钟",
+    "秒",
+    "小时",
+    "天",
+    "积分",
+    "%",
+    "折",
+    "个",
+    "笔",
+    "min",
+    "yuan",
+    "rmb",
     "point",
+    "บาท",
+    "บ.",
+    "点",
 ];
-/// Words before a number that make it something other than a code.
+/// Words before a number that make it something other than a code. Lower-case.
 const NOT_CODE_BEFORE: &[&str] = &[
     "尾号",
     "末四位",
     "卡号",
     "单号",
+    "订单",
     "取件码",
     "取餐码",
     "编号",
+    "致电",
+    "拨打",
+    "热线",
+    "电话",
+    "客服",
+    "回复",
     "ending",
+    "ending with",
     "card",
     "no.",
     "tel",
-    "电话",
-    "热线",
+    "call",
+    "text",
+    "txt",
+    "send",
+    "to",
+    "quoting",
+    "claim code",
+    "prize code",
+    "identifier code",
+    "purchase code",
+    "promo code",
+    "voucher code",
+    "order",
+    "ref",
+    "ref.",
+    "ref no.",
+    "reference",
+    "booking",
+    "box",
+    "อ้างอิง",
+    "ส่ง",
+    "โทร",
+    "เช่น",
+    "#",
+    "ลูกค้า",
+    "หมายเลข",
+    "ชำระเงิน",
     "¥",
     "$",
     "￥",
+    "£",
     "rmb",
 ];
 
@@ -75,37 +236,168 @@ pub fn is_otp(content: &str) -> bool {
     otp_code(content).is_some()
 }
 
-/// The code of an OTP message (`None` when the text is not one): of the candidate codes,
-/// the one nearest a verification keyword.
+/// The code of an OTP message (`None` when the text is not one): of the candidate codes
+/// beside a verification keyword, the one nearest its keyword.
 pub fn otp_code(content: &str) -> Option<&str> {
     // Every code holds at least three digits: most texts (personal, many notices) fail
-    // this byte count before any keyword search or allocation.
+    // this byte count before any keyword search.
     if content.bytes().filter(u8::is_ascii_digit).take(3).count() < 3 {
         return None;
     }
-    // ASCII lower-casing keeps every byte offset, so positions compare directly.
-    let lower = content.to_ascii_lowercase();
-    let keywords: Vec<usize> = OTP_WORDS.iter().filter_map(|w| lower.find(w)).collect();
-    if keywords.is_empty() {
-        return None;
-    }
-    codes(content)
-        .min_by_key(|(start, _)| {
-            keywords
-                .iter()
-                .map(|k| k.abs_diff(*start))
-                .min()
-                .unwrap_or(usize::MAX)
-        })
-        .map(|(_, c)| c)
+    let b = content.as_bytes();
+    // The keywords are looked for once, and only when a candidate code turns up.
+    let mut hits: Option<Hits> = None;
+    let mut best: Option<(usize, &str)> = None;
+    for_each_code(content, |start, end, code| {
+        let hits = hits.get_or_insert_with(|| Hits::of(b));
+        if let Some(d) = hits.gap(b, start, end)
+            && best.is_none_or(|(bd, _)| d < bd)
+        {
+            best = Some((d, code));
+        }
+    });
+    let (_, code) = best?;
+    (!NOT_OTP
+        .iter()
+        .any(|w| find_ci(b, w.as_bytes(), 0).is_some()))
+    .then_some(code)
 }
 
-/// Standalone candidate codes: runs of 4–8 ASCII digits (or 4–8 letters and digits with
-/// at least 3 digits), not glued to other alphanumerics, not looking like an amount,
-/// a suffix, a time, a date or a phone number. Yields (byte offset, code).
-fn codes(text: &str) -> impl Iterator<Item = (usize, &str)> {
+/// Where the keywords of a text stand: (start, end, reach) of up to 32 of them.
+struct Hits {
+    n: usize,
+    at: [(usize, usize, usize); 32],
+}
+
+impl Hits {
+    fn of(b: &[u8]) -> Hits {
+        let (order, groups) = keyword_index();
+        let mut hits = Hits {
+            n: 0,
+            at: [(0, 0, 0); 32],
+        };
+        for i in 0..b.len() {
+            let (lo, hi) = groups[usize::from(b[i].to_ascii_lowercase())];
+            for k in &order[usize::from(lo)..usize::from(hi)] {
+                let w = k.word.as_bytes();
+                if starts_with_ci(&b[i..], w)
+                    && (!k.bounded || bounded(b, i, i + w.len()))
+                    && hits.n < hits.at.len()
+                {
+                    hits.at[hits.n] = (i, i + w.len(), k.reach);
+                    hits.n += 1;
+                }
+            }
+        }
+        hits
+    }
+
+    /// The gap in bytes between the code at `start..end` and the nearest keyword within
+    /// that keyword's reach; `None` when no keyword is near. A Google `G-` code, or a
+    /// whole text that is a name and a code, needs no keyword.
+    fn gap(&self, b: &[u8], start: usize, end: usize) -> Option<usize> {
+        if (start >= 2 && b[start - 2] == b'G' && b[start - 1] == b'-') || lone_label(b, start, end)
+        {
+            return Some(0);
+        }
+        self.at[..self.n]
+            .iter()
+            .filter_map(|&(ks, ke, reach)| {
+                let gap = if ke <= start {
+                    start - ke
+                } else {
+                    // After the code, or overlapping it.
+                    ks.saturating_sub(end)
+                };
+                (gap <= reach).then_some(gap)
+            })
+            .min()
+    }
+}
+
+type KeywordIndex = (Vec<&'static Keyword>, [(u16, u16); 256]);
+
+/// The keywords grouped by their first byte: each byte value maps to the range of
+/// `order` holding the keywords that start with it, so that a text is read once.
+fn keyword_index() -> &'static KeywordIndex {
+    static INDEX: std::sync::OnceLock<KeywordIndex> = std::sync::OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut order: Vec<&Keyword> = KEYWORDS.iter().collect();
+        order.sort_by_key(|k| k.word.as_bytes()[0]);
+        let mut groups = [(0u16, 0u16); 256];
+        for (i, k) in order.iter().enumerate() {
+            let i = u16::try_from(i).unwrap_or(u16::MAX);
+            let g = &mut groups[usize::from(k.word.as_bytes()[0])];
+            if g.1 == 0 {
+                *g = (i, i + 1);
+            } else {
+                g.1 = i + 1;
+            }
+        }
+        (order, groups)
+    })
+}
+
+/// "exness:803907": a whole text that is one name, a colon and the code.
+fn lone_label(b: &[u8], start: usize, end: usize) -> bool {
+    let head = b[..start].trim_ascii_end();
+    head.len() <= 24
+        && head.last() == Some(&b':')
+        && head[..head.len() - 1]
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b' ' | b'.' | b'-' | b'_'))
+        && head.first().is_some_and(u8::is_ascii_alphabetic)
+        && b[end..]
+            .iter()
+            .all(|c| c.is_ascii_whitespace() || c.is_ascii_punctuation())
+}
+
+/// Whether an ASCII keyword at `at..end` stands as a word. German compounds end in
+/// "…scode" (Verifizierungscode, Sicherheitscode), so a leading `s` is allowed.
+fn bounded(b: &[u8], at: usize, end: usize) -> bool {
+    let letter = |i: usize| b.get(i).is_some_and(u8::is_ascii_alphabetic);
+    let before_ok =
+        at == 0 || !letter(at - 1) || (b[at - 1] | 0x20 == b's' && b[at] | 0x20 == b'c');
+    before_ok && !letter(end)
+}
+
+/// The first position at or after `from` where `needle` (lower-case) occurs in `hay`,
+/// ASCII letters compared without case; other bytes compare exactly, which is safe for
+/// UTF-8 since no character's bytes start inside another's.
+fn find_ci(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    let first = *needle.first()?;
+    let last = hay.len().checked_sub(needle.len())?;
+    (from..=last).find(|&i| {
+        hay[i].to_ascii_lowercase() == first
+            && hay[i + 1..i + needle.len()]
+                .iter()
+                .zip(&needle[1..])
+                .all(|(h, n)| h.to_ascii_lowercase() == *n)
+    })
+}
+
+fn ends_with_ci(hay: &[u8], suffix: &[u8]) -> bool {
+    hay.len() >= suffix.len()
+        && hay[hay.len() - suffix.len()..]
+            .iter()
+            .zip(suffix)
+            .all(|(h, s)| h.to_ascii_lowercase() == *s)
+}
+
+fn starts_with_ci(hay: &[u8], prefix: &[u8]) -> bool {
+    hay.len() >= prefix.len()
+        && hay
+            .iter()
+            .zip(prefix)
+            .all(|(h, p)| h.to_ascii_lowercase() == *p)
+}
+
+/// Calls `f(start, end, code)` for every standalone candidate code: a run of 4–8 ASCII
+/// digits (or 4–8 upper-case letters and digits with at least 3 digits), not glued to
+/// other ASCII letters or digits, not looking like an amount, a suffix, a time, a date or
+/// a phone number; also "123-456" and "123 456", six digits written in two halves.
+fn for_each_code<'a>(text: &'a str, mut f: impl FnMut(usize, usize, &'a str)) {
     let b = text.as_bytes();
-    let mut out = Vec::new();
     let mut i = 0;
     while i < b.len() {
         if !b[i].is_ascii_alphanumeric() {
@@ -119,25 +411,30 @@ fn codes(text: &str) -> impl Iterator<Item = (usize, &str)> {
         {
             i += 1;
         }
-        // "123-456": a six-digit code written in two halves, as WhatsApp does.
+        // "123-456" (WhatsApp) and "123 456" (Instagram): six digits in two halves.
         if i - start == 3
             && b[start..i].iter().all(u8::is_ascii_digit)
-            && b.get(i) == Some(&b'-')
+            && matches!(b.get(i), Some(b'-' | b' '))
             && b.len() >= i + 4
             && b[i + 1..i + 4].iter().all(u8::is_ascii_digit)
             && b.get(i + 4).is_none_or(|c| !c.is_ascii_alphanumeric())
+            && (b[i] == b'-'
+                || !b[i + 4..]
+                    .trim_ascii_start()
+                    .first()
+                    .is_some_and(u8::is_ascii_digit))
         {
             if !context_says_not_code(text, start, i + 4) {
-                out.push((start, &text[start..i + 4]));
+                f(start, i + 4, &text[start..i + 4]);
             }
             i += 4;
             continue;
         }
         let token = &text[start..i];
         // "G-123456": a one-letter prefix and dash, as Google and others write codes.
-        let core = match token.split_once('-') {
-            Some((p, rest)) if p.len() == 1 => rest,
-            _ => token,
+        let (core_start, core) = match token.split_once('-') {
+            Some((p, rest)) if p.len() == 1 => (start + 2, rest),
+            _ => (start, token),
         };
         let digits = core.bytes().filter(u8::is_ascii_digit).count();
         let shaped = (4..=8).contains(&core.len())
@@ -147,71 +444,348 @@ fn codes(text: &str) -> impl Iterator<Item = (usize, &str)> {
                         .bytes()
                         .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())));
         if shaped && !context_says_not_code(text, start, i) {
-            out.push((start, core));
+            f(core_start, i, core);
         }
     }
-    out.into_iter()
 }
 
 fn context_says_not_code(text: &str, start: usize, end: usize) -> bool {
-    let before = text[..start].trim_end();
-    let after = text[end..].trim_start();
-    let before_l = before.to_ascii_lowercase();
-    let after_l = after.to_ascii_lowercase();
-    if NOT_CODE_AFTER.iter().any(|w| after_l.starts_with(w))
-        || NOT_CODE_BEFORE.iter().any(|w| before_l.ends_with(w))
+    // "Identifier Code: 42478", "Ref:8841": the label's colon does not hide the label.
+    let before = text[..start]
+        .trim_end()
+        .trim_end_matches([':', '：', '='])
+        .trim_end()
+        .as_bytes();
+    let after = text[end..].trim_start().as_bytes();
+    if NOT_CODE_AFTER
+        .iter()
+        .any(|w| starts_with_ci(after, w.as_bytes()))
+        || NOT_CODE_BEFORE.iter().any(|w| {
+            ends_with_ci(before, w.as_bytes())
+                // "to", "box", "card": whole words only ("into LINE", "รหัส", …).
+                && (!w.as_bytes()[0].is_ascii_alphabetic()
+                    || !before[..before.len() - w.len()]
+                        .last()
+                        .is_some_and(u8::is_ascii_alphabetic))
+        })
     {
         return true;
     }
     // Part of a decimal, a time (12:30), a date (2025-10-14, 10/14) or a longer number.
-    let prev = before.chars().next_back();
-    let next = after.chars().next();
+    let prev = text[..start].chars().next_back();
+    let next = text[end..].chars().next();
     let glued =
         |c: Option<char>| matches!(c, Some('.' | ':' | '/' | '-' | '年' | '月' | '日' | '号'));
-    (glued(prev) && text[..start].ends_with(|c: char| !c.is_whitespace()))
+    (glued(prev)
+        && text[..start].ends_with(|c: char| !c.is_whitespace())
+        && !code_after_colon(text, start))
         || (glued(next)
             && text[end..].starts_with(|c: char| !c.is_whitespace())
-            && next != Some('.'))
+            // A full stop ends the sentence ("code 1234."); a digit after it makes a
+            // decimal ("45678.03").
+            && (next != Some('.') || text.as_bytes().get(end + 1).is_some_and(u8::is_ascii_digit)))
 }
 
-/// The service named in a message: the `【签名】` signature (at the start or end), else
-/// a leading `[Name]`, else the name in "Your NAME verification code" / "NAME code".
+/// "验证码:5658", "Telegram code:88702", "exness:803907": a colon before a code is the
+/// code's label, not a time, unless a digit precedes the colon.
+fn code_after_colon(text: &str, start: usize) -> bool {
+    let before = &text[..start];
+    before.ends_with([':', '：'])
+        && !before[..before.len() - 1]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_ascii_digit())
+}
+
+/// The service named in a message: the `【签名】` signature wherever it stands, else a
+/// leading `[Name]`, `<Name>` or `(Name)` (after any `<#>` / `[#]` retriever mark) or a
+/// trailing `[Name]`, else Google for a `G-123456` code, else the name in "Your NAME
+/// verification code", "NAME code 65847", "NAME: 123456", "… code for NAME", "into NAME",
+/// "… - NAME", or the first Latin-script name of a Thai text.
 pub fn service(content: &str) -> Option<&str> {
     let t = content.trim();
-    if let Some(s) = bracketed(t, '【', '】') {
+    if let Some(s) = bracketed(t, "【", "】") {
         return Some(s);
     }
-    if let Some(rest) = t.strip_prefix('[')
-        && let Some(end) = rest.find(']')
-    {
-        let name = rest[..end].trim();
-        if !name.is_empty() {
+    let head = strip_retriever_mark(t);
+    // Only `【】` names a sender in a text without a code; the other forms would read a
+    // name into every "Ok: see you at 8".
+    if t.bytes().filter(u8::is_ascii_digit).take(3).count() < 3 {
+        return None;
+    }
+    for (open, close) in [("[", "]"), ("<", ">"), ("(", ")")] {
+        if let Some(rest) = head.strip_prefix(open)
+            && let Some(end) = rest.find(close)
+            && let Some(name) = name(&rest[..end])
+        {
             return Some(name);
         }
     }
-    let lower = t.to_ascii_lowercase();
-    for marker in [
-        " verification code",
-        " security code",
-        " login code",
+    if let Some(rest) = t.strip_suffix(']')
+        && let Some(open) = rest.rfind('[')
+        && let Some(name) = name(&rest[open + 1..])
+    {
+        return Some(name);
+    }
+    if t.as_bytes()
+        .windows(3)
+        .any(|w| w[0] == b'G' && w[1] == b'-' && w[2].is_ascii_digit())
+    {
+        return Some("Google");
+    }
+    if thai(t) {
+        return first_latin_name(head);
+    }
+    your_name_code(t)
+        .or_else(|| leading_name(head))
+        .or_else(|| name_in_parentheses(t))
+        .or_else(|| {
+            after_word(
+                t,
+                &[
+                    "welcome to ",
+                    " for ",
+                    " into ",
+                    " on ",
+                    " für dein ",
+                    " für ",
+                ],
+            )
+        })
+        .or_else(|| t.rsplit_once(" - ").and_then(|(_, n)| name(n)))
+}
+
+/// Skips the `<#>` and `[#]` marks of Android's SMS Retriever.
+fn strip_retriever_mark(t: &str) -> &str {
+    let mut t = t;
+    loop {
+        let rest = t.trim_start();
+        match rest
+            .strip_prefix("<#>")
+            .or_else(|| rest.strip_prefix("[#]"))
+        {
+            Some(r) => t = r,
+            None => return rest,
+        }
+    }
+}
+
+/// A plausible brand name: trimmed, 1–32 bytes, not a number or a bare marker.
+fn name(s: &str) -> Option<&str> {
+    let s = s.trim().trim_end_matches(['.', ',', ':', '：']).trim();
+    (!s.is_empty()
+        && s.chars().count() <= 24
+        && s != "#"
+        && !s.contains(['(', ')', ':', '：', '/'])
+        && s.bytes().filter(u8::is_ascii_digit).count() < 4
+        && !GENERIC.iter().any(|g| s.eq_ignore_ascii_case(g)))
+    .then_some(s)
+}
+
+/// Words that stand where a brand would but name none.
+const GENERIC: &[&str] = &[
+    "your",
+    "the",
+    "use",
+    "enter",
+    "otp",
+    "code",
+    "verification code",
+    "please",
+    "this",
+    "ref",
+    "you",
+    "pin",
+    "sms",
+    "auth code",
+    "verifycode",
+    "register code",
+    "tac",
+    "login",
+    "security",
+    "verification",
+    "https",
+    "http",
+    "www",
+    "hello",
+    "dear",
+    "hi",
+];
+
+/// Qualifiers between a brand and "code": "Facebook password reset code" names Facebook.
+const QUALIFIERS: &[&str] = &[
+    " verification",
+    " security",
+    " login",
+    " sign-in",
+    " confirmation",
+    " activation",
+    " authentication",
+    " password reset",
+    " one-time",
+    " otp",
+    " access",
+    " account",
+    " password",
+    " reset",
+    " 2-step",
+    " auth",
+    " pin",
+    " approval",
+    " your",
+    " is",
+];
+
+fn strip_qualifiers(mut s: &str) -> &str {
+    while let Some(q) = QUALIFIERS
+        .iter()
+        .find(|q| s.len() > q.len() && ends_with_ci(s.as_bytes(), q.as_bytes()))
+    {
+        s = &s[..s.len() - q.len()];
+    }
+    s
+}
+
+/// "Your Telegram code is …", "… is your Facebook password reset code".
+fn your_name_code(t: &str) -> Option<&str> {
+    let b = t.as_bytes();
+    let at = find_ci(b, b"your ", 0)? + 5;
+    let rest = &t[at..];
+    let end = [
         " code",
-    ] {
-        if let Some(k) = lower.find(marker) {
-            // The word(s) before the marker, after "your" when present.
-            let head = &t[..k];
-            let head = head.rsplit_once("our ").map_or(head, |(_, h)| h);
-            let name = head.rsplit(['.', ',', ':']).next().unwrap_or(head).trim();
-            if !name.is_empty() && name.len() <= 32 && !name.bytes().any(|c| c.is_ascii_digit()) {
-                return Some(name);
+        " pin",
+        " otp",
+        " passcode",
+        " verification",
+        " security code",
+    ]
+    .iter()
+    .filter_map(|m| find_ci(rest.as_bytes(), m.as_bytes(), 0))
+    .min()?;
+    let n = strip_qualifiers(rest[..end].trim());
+    name(n).filter(|n| {
+        n.split(' ').count() <= 4 && n.starts_with(|c: char| !c.is_lowercase() || n.len() > 2)
+    })
+}
+
+/// "Telegram code 65847", "Kerry Express OTP: 875441", "Lazada: …", "VK: 692418 - …".
+fn leading_name(t: &str) -> Option<&str> {
+    let end = t
+        .find([':', '：', '='])
+        .into_iter()
+        .chain(t.find(" - "))
+        .min()
+        .unwrap_or(t.len());
+    let head = &t[..end];
+    let head = [
+        " code",
+        " otp",
+        "-otp",
+        " verification",
+        " security code",
+        " access code",
+        " pin",
+    ]
+    .iter()
+    .filter_map(|m| find_ci(head.as_bytes(), m.as_bytes(), 0))
+    .min()
+    .map_or(head, |k| &head[..k]);
+    if end == t.len() && head.len() == t.len() {
+        return None;
+    }
+    let head = strip_qualifiers(head.trim());
+    name(head).filter(|n| {
+        n.split(' ').count() <= 3
+            && n.starts_with(|c: char| c.is_alphabetic())
+            && !n.bytes().all(|c| c.is_ascii_digit())
+    })
+}
+
+/// The name after "for" / "into" / "on": "Use 604218 as your login code for Facebook.",
+/// "Please enter 452457 into LINE", "verification code for MEEFF".
+fn after_word<'a>(t: &'a str, words: &[&str]) -> Option<&'a str> {
+    words.iter().find_map(|w| {
+        let at = find_ci(t.as_bytes(), w.as_bytes(), 0)? + w.len();
+        let rest = t[at..].trim_start_matches("your ");
+        let end = rest
+            .find(|c: char| !(c.is_alphanumeric() || matches!(c, '.' | '+' | '-' | '&')))
+            .unwrap_or(rest.len());
+        let n = rest[..end].trim_end_matches('.');
+        name(n).filter(|n| n.starts_with(|c: char| c.is_uppercase()))
+    })
+}
+
+fn thai(t: &str) -> bool {
+    t.chars().any(|c| ('\u{0E00}'..='\u{0E7F}').contains(&c))
+}
+
+/// Thai OTPs name the brand in Latin script inside Thai text ("รหัสยืนยัน Disney+
+/// Hotstar ของคุณคือ 4063", "Codashop: โปรดระบุ …"): the first run of Latin words that
+/// is not a code or a marker.
+fn first_latin_name(t: &str) -> Option<&str> {
+    let is_name_char =
+        |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '&' | '-' | '\'');
+    let mut rest = t;
+    let mut after_ref = false;
+    while let Some(s) = rest.find(|c: char| c.is_ascii_alphabetic()) {
+        let tail = &rest[s..];
+        let mut end = 0;
+        // Words joined by single spaces while the next one is capitalised: "Disney+
+        // Hotstar", "DCC APP", but "Facebook for iPhone" names Facebook.
+        for (i, c) in tail.char_indices() {
+            if is_name_char(c) {
+                end = i + c.len_utf8();
+            } else if c == ' ' && tail[i + 1..].starts_with(|d: char| d.is_ascii_uppercase()) {
+                continue;
+            } else {
+                break;
             }
+        }
+        let raw = tail[..end].trim_end_matches(['.', '-']);
+        rest = &tail[end.max(1)..];
+        if raw.starts_with("http") || raw.starts_with("www") {
+            rest = rest.trim_start_matches(|c: char| !c.is_whitespace());
+            continue;
+        }
+        // The reference after "Ref:" and an app's 11-character retriever hash are no
+        // brand.
+        let skip = after_ref || (raw.len() == 11 && !raw.contains(' '));
+        after_ref = raw.eq_ignore_ascii_case("ref") || raw.eq_ignore_ascii_case("ref.");
+        let word = strip_marker_words(raw);
+        let digits = word.bytes().filter(u8::is_ascii_digit).count();
+        if !skip
+            && digits * 2 < word.len()
+            && let Some(n) = name(word)
+        {
+            return Some(n);
         }
     }
     None
 }
 
-fn bracketed(t: &str, open: char, close: char) -> Option<&str> {
+/// "(NetEase Verification Code)", "373473(Weibo login verification code)".
+fn name_in_parentheses(t: &str) -> Option<&str> {
+    let open = t.find('(')?;
+    let inner = &t[open + 1..];
+    let k = find_ci(inner.as_bytes(), b" verification", 0)?;
+    let n = strip_qualifiers(&inner[..k]);
+    name(n).filter(|n| n.starts_with(|c: char| c.is_uppercase()))
+}
+
+/// "OTP Shopback" names Shopback; "Garena OTP" names Garena.
+fn strip_marker_words(mut w: &str) -> &str {
+    for m in ["OTP ", "SMS ", "Ref ", "REF "] {
+        w = w.strip_prefix(m).unwrap_or(w);
+    }
+    for m in [" OTP", " SMS", " code", " Code", "OTP"] {
+        w = w.strip_suffix(m).unwrap_or(w);
+    }
+    w
+}
+
+fn bracketed<'a>(t: &'a str, open: &str, close: &str) -> Option<&'a str> {
     let a = t.find(open)?;
-    let rest = &t[a + open.len_utf8()..];
+    let rest = &t[a + open.len()..];
     let b = rest.find(close)?;
     let s = rest[..b].trim();
     (!s.is_empty()).then_some(s)
@@ -317,6 +891,52 @@ mod tests {
             "accuracy {accuracy:.3} on {total} messages:\n{}",
             wrong.join("\n")
         );
+    }
+
+    /// The forms issue 14 reports missed on real text, each with its code and service.
+    #[test]
+    fn issue_14_missed_forms() {
+        let cases: &[(&str, &str, Option<&str>)] = &[
+            ("验证码:5658【高德】", "5658", Some("高德")),
+            (
+                "【网银在线】校验码:669449(请勿泄露)，尾号9759正在…消费141.90元",
+                "669449",
+                Some("网银在线"),
+            ),
+            ("您本次在去哪儿网付款的验证码为:755435", "755435", None),
+            ("【迈外迪】您的上网密码：374385", "374385", Some("迈外迪")),
+            (
+                "554666 is your Facebook password reset code",
+                "554666",
+                Some("Facebook"),
+            ),
+            ("Telegram code 65847", "65847", Some("Telegram")),
+            ("G-830829", "830829", Some("Google")),
+            ("รหัสยืนยัน 482913 ใช้ได้ภายใน 5 นาที", "482913", None),
+            ("Пароль: 1752", "1752", None),
+        ];
+        for (text, code, svc) in cases {
+            assert_eq!(otp_code(text), Some(*code), "{text}");
+            if svc.is_some() {
+                assert_eq!(service(text), *svc, "{text}");
+            }
+        }
+    }
+
+    /// The false alarms issue 14 reports: codes that are not one-time codes, and texts
+    /// that mention 验证码 without carrying one.
+    #[test]
+    fn issue_14_false_alarms() {
+        for text in [
+            "【东方航空】您的值机验证码为 8841，请于起飞前45分钟完成值机。",
+            "【万达电影】取票码 482913，请凭取票码到影院取票。",
+            "【中国银行】温馨提示：请勿将验证码告诉他人，谨防诈骗。",
+            "【中国银行】请勿将验证码告诉他人，客服热线95566。",
+            "恭喜您中奖了！领奖验证码5188，请尽快登录领取奖品。",
+            "PRIVATE! Your 2003 Account Statement shows 800 points. Call 08715203677 Identifier Code: 42478 Expires 24/10/04",
+        ] {
+            assert_eq!(otp_code(text), None, "{text}");
+        }
     }
 
     #[test]
