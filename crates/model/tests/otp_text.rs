@@ -1,9 +1,11 @@
 //! The SMS classifier against real messages (issue 14): the labelled set that
 //! `bench/otp-text.sh` builds from pinned public corpora. The messages belong to their
 //! publishers and are not in the repository (only the labels are), so the set is read
-//! from `DUANKA_OTP_TEXT` or `bench/otp-text/labelled.tsv`; where neither exists this
-//! test says so and checks nothing. The issue's own example messages are pinned as unit
-//! tests in `src/sms.rs` and run everywhere.
+//! from `DUANKA_OTP_TEXT` or `bench/otp-text/labelled.tsv`. Building it downloads the
+//! sources, so this test is ignored by a plain `cargo test` (an offline clone has no
+//! set to check) and run by `bench/otp-text.sh`, where a missing set is a failure. The
+//! issue's own example messages are pinned as unit tests in `src/sms.rs` and run
+//! everywhere.
 
 #[allow(dead_code)]
 #[path = "common/otp_score.rs"]
@@ -14,18 +16,18 @@ use std::path::{Path, PathBuf};
 use otp_score::{MIN_OTPS, PRECISION_GOAL, SERVICE_GOAL, parse, recall_goal, score};
 
 #[test]
+#[ignore = "needs the labelled set that bench/otp-text.sh builds from the pinned sources"]
 fn real_text_meets_the_goals() {
     let path = std::env::var_os("DUANKA_OTP_TEXT").map_or_else(
         || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/otp-text/labelled.tsv"),
         PathBuf::from,
     );
-    let Ok(tsv) = std::fs::read_to_string(&path) else {
-        eprintln!(
-            "no labelled set at {}: run bench/otp-text.sh to build it",
+    let tsv = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "no labelled set at {} ({e}): run bench/otp-text.sh to build it",
             path.display()
-        );
-        return;
-    };
+        )
+    });
     let set = parse(&tsv);
     assert!(!set.is_empty(), "{} holds no messages", path.display());
     // Dev and test pooled: the test half alone holds 2 Chinese OTPs; the per-split
