@@ -18,7 +18,9 @@ tail -n +2 "$here/sources.tsv" | while IFS=$'\t' read -r file repo commit path s
   if [ ! -f "$dest" ]; then
     [ -n "${OTP_TEXT_SOURCES:-}" ] && { echo "$dest is missing" >&2; exit 1; }
     mkdir -p "$(dirname "$dest")"
-    curl -fsSL -o "$dest" "https://raw.githubusercontent.com/$repo/$commit/$path"
+    # Some pinned paths are Chinese: send them percent-encoded.
+    url_path=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$path")
+    curl -fsSL -o "$dest" "https://raw.githubusercontent.com/$repo/$commit/$url_path"
   fi
   echo "$sha  $dest" | sha256sum --quiet -c - || { echo "$dest differs from its pin" >&2; exit 1; }
 done

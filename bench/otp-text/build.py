@@ -58,6 +58,40 @@ def messages(src: Path):
     custom = (src / "ohtipi" / "custom.js").read_text("utf-8")
     for m in re.finditer(r'^\s*"((?:[^"\\]|\\.)*)",?\s*(?://.*)?$', custom, re.M):
         yield "parse-otp-tests", m.group(1)
+    for name, path in [("messauto-tests", "messauto/parser.rs"), ("smscodehelper-tests", "smscodehelper/SMSCodeTest.java")]:
+        for text in string_literals((src / path).read_text("utf-8")):
+            yield name, text
+    for text in yaml_messages((src / "otphelper" / "code_detection_tests.yaml").read_text("utf-8")):
+        yield "otphelper-tests", text
+    for f in sorted((src / "autorule").rglob("*.txt")):
+        yield "autorule-bank", json.loads(f.read_text("utf-8"))["body"]
+
+
+def string_literals(code: str):
+    """The double-quoted literals of a Rust or Java test file: its test messages."""
+    for m in re.finditer(r'"((?:[^"\\]|\\.)*)"', code, re.S):
+        yield m.group(1).replace('\\"', '"').replace("\\n", " ")
+
+
+def yaml_messages(text: str):
+    """The `message:` values of a YAML test list, plain, quoted or block (`|`, `|-`)."""
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        m = re.match(r"^(\s*)(?:- )?message:\s*(.*)$", line)
+        if not m:
+            continue
+        value = m.group(2)
+        if value in ("|", "|-", ">", ">-"):
+            indent = len(m.group(1)) + 2
+            block = []
+            for nxt in lines[i + 1:]:
+                if nxt.strip() and len(nxt) - len(nxt.lstrip()) < indent:
+                    break
+                block.append(nxt)
+            value = " ".join(block)
+        elif len(value) > 1 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        yield value
 
 
 def main() -> None:
