@@ -56,6 +56,10 @@ const KEYWORDS: &[Keyword] = &[
     kw("识别码", STRONG, false),
     kw("上网密码", STRONG, false),
     kw("驗證碼", STRONG, false),
+    // Apple and Microsoft write "Apple ID代码为：724818", "Microsoft账户安全代码"; a bare
+    // 代码 is also a stock or product code.
+    kw("id代码", STRONG, false),
+    kw("安全代码", STRONG, false),
     kw("認證碼", STRONG, false),
     kw("验证", WEAK, false),
     kw("密码", WEAK, false),
@@ -504,7 +508,7 @@ fn code_after_colon(text: &str, start: usize) -> bool {
 /// "… - NAME", or the first Latin-script name of a Thai text.
 pub fn service(content: &str) -> Option<&str> {
     let t = content.trim();
-    if let Some(s) = bracketed(t, "【", "】") {
+    if let Some(s) = signature(t) {
         return Some(s);
     }
     let head = strip_retriever_mark(t);
@@ -537,6 +541,7 @@ pub fn service(content: &str) -> Option<&str> {
         return first_latin_name(head);
     }
     your_name_code(t)
+        .or_else(|| name_before_zh_keyword(t))
         .or_else(|| leading_name(head))
         .or_else(|| name_in_parentheses(t))
         .or_else(|| {
@@ -783,6 +788,46 @@ fn strip_marker_words(mut w: &str) -> &str {
     w
 }
 
+/// The `【签名】` of a Chinese text. Senders sign at the start or the end; a `【】` in
+/// between may hold the code ("随机验证码为【 123456 】") or a heading ("【订购】"), so
+/// one of those counts only when the text has no signature at either end.
+fn signature(t: &str) -> Option<&str> {
+    let at_start = t
+        .strip_prefix("【")
+        .and_then(|r| r.split_once("】"))
+        .map(|(s, _)| s.trim());
+    let at_end = t
+        .strip_suffix("】")
+        .and_then(|r| r.rsplit_once("【"))
+        .map(|(_, s)| s.trim());
+    at_start
+        .into_iter()
+        .chain(at_end)
+        .find(|s| !s.is_empty())
+        .or_else(|| bracketed(t, "【", "】"))
+}
+
+/// "你的 Tumblr 驗證碼為「145879」": a Latin brand name just before 验证码 / 驗證碼, at
+/// the start of the text or after 的.
+fn name_before_zh_keyword(t: &str) -> Option<&str> {
+    let at = ["验证码", "驗證碼"]
+        .iter()
+        .filter_map(|k| t.find(k))
+        .min()?;
+    let head = t[..at].trim_end();
+    let start = head
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, ' ' | '.' | '+' | '&' | '-')))
+        .map_or(0, |i| {
+            i + head[i..].chars().next().map_or(1, char::len_utf8)
+        });
+    let (before, n) = head.split_at(start);
+    let before = before.trim_end();
+    (before.is_empty() || before.ends_with('的'))
+        .then(|| name(n))
+        .flatten()
+        .filter(|n| n.starts_with(|c: char| c.is_ascii_alphabetic()))
+}
+
 fn bracketed<'a>(t: &'a str, open: &str, close: &str) -> Option<&'a str> {
     let a = t.find(open)?;
     let rest = &t[a + open.len()..];
@@ -937,6 +982,32 @@ mod tests {
         ] {
             assert_eq!(otp_code(text), None, "{text}");
         }
+    }
+
+    /// Fragments reduced from real Chinese messages of the labelled set's test-suite
+    /// sources (bench/otp-text/README.md).
+    #[test]
+    fn real_chinese_forms() {
+        assert_eq!(
+            otp_code("【APPLE】Apple ID代码为：724818。请勿与他人共享。"),
+            Some("724818")
+        );
+        assert_eq!(
+            service("你的 Tumblr 驗證碼為「145879」，此碼將會在兩分鐘後失效。"),
+            Some("Tumblr")
+        );
+        // The code in 【】 mid-text and a heading in 【】 are no signature.
+        assert_eq!(
+            service("本次办理的随机验证码为【 123456 】：【订购】【1】流量7天包。【中国移动】"),
+            Some("中国移动")
+        );
+        // Bank notices: card suffix, amount, balance.
+        assert_eq!(
+            otp_code(
+                "尾号1234卡10月14日23:41网上银行支出(无卡支付)4.78元，余额3.46元。【工商银行】"
+            ),
+            None
+        );
     }
 
     #[test]
