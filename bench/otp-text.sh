@@ -28,4 +28,5 @@ done
 python3 "$here/build.py" "$src" "$here/labels.tsv" "$here/labelled.tsv"
 cargo run -q --release -p duanka-model --example otp_eval -- "$here/labelled.tsv" "$@"
 # The goals (precision, recall per language, services named), as the ignored test holds them.
-DUANKA_OTP_TEXT="$here/labelled.tsv" cargo test -q --release -p duanka-model --test otp_text -- --ignored
+# cargo runs a test from its crate folder: the path must not be relative.
+DUANKA_OTP_TEXT="$PWD/$here/labelled.tsv" cargo test -q --release -p duanka-model --test otp_text -- --ignored
