@@ -1,6 +1,8 @@
 #![allow(clippy::unwrap_used)]
 //! Detection quality end to end, as a user runs it: `duanka simulate` → `duanka scan` →
-//! `duanka eval`, on worlds of both scenarios and on a world with the chain switched off.
+//! `duanka eval`, on worlds of both scenarios, on one where the insider hides (range rows,
+//! a self-registered rogue host, a careful insider, live victims, households behind the
+//! proxies) and on a world with the chain switched off.
 //! The number-side types (msisdn, imei, account) must reach F1 ≥ 0.98 with no hard
 //! negative flagged; the rogue host, jump host and insider must be found exactly and the
 //! chain's cases linked into one cluster that reaches them; the clean world must raise
@@ -34,6 +36,11 @@ fn ok(cmd: &mut Command) -> String {
 
 /// Simulates, scans and evaluates one world; returns the eval report and the scan folder.
 fn world(name: &str, scenario: &str, seed: &str) -> (Value, PathBuf) {
+    world_with(name, scenario, seed, &[])
+}
+
+/// The same, with more `duanka simulate` flags.
+fn world_with(name: &str, scenario: &str, seed: &str, extra: &[&str]) -> (Value, PathBuf) {
     let dir = tmp(name);
     ok(duanka()
         .args([
@@ -44,7 +51,9 @@ fn world(name: &str, scenario: &str, seed: &str) -> (Value, PathBuf) {
             "1",
             "--quiet",
         ])
-        .args(["--seed", seed, "--scenario", scenario, "--out"])
+        .args(["--seed", seed, "--scenario", scenario])
+        .args(extra)
+        .arg("--out")
         .arg(&dir));
     let scan = dir.join("scan");
     ok(duanka()
@@ -118,6 +127,19 @@ fn modem_pool_scenario_is_found() {
     assert_number_side(&report, "modem-pool, seed 9");
     assert_chain(&report, "modem-pool, seed 9");
     assert!(report["per_label"]["sim_farm"]["f1"].as_f64() == Some(1.0));
+}
+
+#[test]
+fn the_insider_hiding_is_found() {
+    // Range rows, a rogue host its insider registered himself, a careful insider, a
+    // third of the leak live subscribers, households behind the gang's proxies.
+    let (report, _) = world_with("hidden", "default", "17", &["--hidden-insider"]);
+    assert_number_side(&report, "hidden insider, seed 17");
+    assert_chain(&report, "hidden insider, seed 17");
+    for ty in ["ip", "user"] {
+        let f1 = report["per_entity_type"][ty]["f1"].as_f64();
+        assert_eq!(f1, Some(1.0), "{ty}: {}", report["per_entity_type"][ty]);
+    }
 }
 
 #[test]

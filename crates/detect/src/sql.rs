@@ -40,22 +40,34 @@ fn otp_ctes_from(rows: &str) -> [String; 3] {
 pub const OTP_TABLE: &str = "otp_sms";
 
 /// Registers `otp_sms(msisdn, peer_key, ts, node)`: every SMS to a subscriber that is an
-/// OTP ([`OTP_PREDICATE`]), with its delivery node as text (NULL when not given),
+/// OTP ([`OTP_PREDICATE`]), with its delivery node as text (NULL when not given; a
+/// hostname of the inventory as that host's address),
 /// computed once per session. Classifying content costs about a microsecond a message;
 /// the detectors and linkage that need OTPs read this table instead of classifying again.
 pub async fn ensure_otp_table(ctx: &SessionContext) -> Result<(), DataFusionError> {
     if ctx.table_exist(OTP_TABLE)? {
         return Ok(());
     }
-    materialise(
-        ctx,
-        OTP_TABLE,
-        &format!(
+    // An SMSC may name the peer that took delivery by its configured name rather than its
+    // address: a name the inventory gives one single address is read as that address, so
+    // that the node, its flows and its audit trail are one host.
+    let sql = if ctx.table_exist("assets")? {
+        format!(
+            "WITH {HOST_NAMES} \
+             SELECT s.msisdn, s.peer_key, s.ts, coalesce(n.ip, CAST(s.delivery_node AS VARCHAR)) AS node FROM sms s \
+             LEFT JOIN host_names n ON n.name = lower(CAST(s.delivery_node AS VARCHAR)) \
+             WHERE s.direction = 'MT' AND {}",
+            OTP_PREDICATE
+                .replace("category", "s.category")
+                .replace("content", "s.content")
+        )
+    } else {
+        format!(
             "SELECT msisdn, peer_key, ts, CAST(delivery_node AS VARCHAR) AS node FROM sms \
              WHERE direction = 'MT' AND {OTP_PREDICATE}"
-        ),
-    )
-    .await
+        )
+    };
+    materialise(ctx, OTP_TABLE, &sql).await
 }
 
 /// The per-number OTP aggregation on its own: per msisdn that received any OTP, its SMS
@@ -76,7 +88,8 @@ pub fn otp_per_number() -> String {
 /// `dev` (the device id as an IMEI, NULL when it is not one), `dev_offnet` (1 when that
 /// IMEI was never seen in `attach` while the number is the operator's own, 0 when it was
 /// seen, NULL when unknown: no IMEI, or another operator's number on a device we never
-/// saw), `device_numbers` (distinct numbers signed up with the same device id),
+/// saw), `own_handset` (1 when the device attached with this very number: its holder's
+/// phone, NULL when unknown), `device_numbers` (distinct numbers signed up with the same device id),
 /// `burst_offnet` (sign-ups from the same address within `window_s` seconds either side
 /// whose device is off the network — IMEI-changing software writes a new identity per
 /// account), `burst_block` (sign-ups from the same address within the window with a
@@ -93,6 +106,10 @@ pub fn signup_ctes(has_attach: bool, has_subscribers: bool, window_s: i64) -> Ve
     ];
     let (net_join, offnet) = if has_attach {
         ctes.push("netdev AS (SELECT DISTINCT imei FROM attach)".into());
+        ctes.push(
+            "ownpair AS (SELECT DISTINCT msisdn, imei FROM attach WHERE msisdn IN (SELECT msisdn FROM reg0))"
+                .into(),
+        );
         let ours = if has_subscribers {
             ctes.push("ours AS (SELECT DISTINCT msisdn FROM subscribers)".into());
             "o.msisdn IS NOT NULL"
@@ -101,7 +118,7 @@ pub fn signup_ctes(has_attach: bool, has_subscribers: bool, window_s: i64) -> Ve
         };
         (
             format!(
-                "LEFT JOIN netdev nd ON nd.imei = r.dev {}",
+                "LEFT JOIN netdev nd ON nd.imei = r.dev LEFT JOIN ownpair op ON op.msisdn = r.msisdn AND op.imei = r.dev {}",
                 if has_subscribers {
                     "LEFT JOIN ours o ON o.msisdn = r.msisdn"
                 } else {
@@ -115,8 +132,13 @@ pub fn signup_ctes(has_attach: bool, has_subscribers: bool, window_s: i64) -> Ve
     } else {
         (String::new(), "CAST(NULL AS BIGINT)".to_string())
     };
+    let own = if has_attach {
+        "CASE WHEN r.dev IS NULL THEN CAST(NULL AS BIGINT) WHEN op.imei IS NOT NULL THEN 1 ELSE 0 END"
+    } else {
+        "CAST(NULL AS BIGINT)"
+    };
     ctes.push(format!(
-        "reg1 AS (SELECT r.*, {offnet} AS dev_offnet FROM reg0 r {net_join})"
+        "reg1 AS (SELECT r.*, {offnet} AS dev_offnet, {own} AS own_handset FROM reg0 r {net_join})"
     ));
     let frame = format!("ORDER BY t RANGE BETWEEN {window_s} PRECEDING AND {window_s} FOLLOWING");
     ctes.push(format!(
@@ -160,6 +182,14 @@ pub const INVENTORY: &str = "inv AS (SELECT c.cidr, \
      (SELECT CAST(ip AS VARCHAR) AS cidr, nullif(trim(CAST(role AS VARCHAR)), '') AS role, \
      nullif(trim(CAST(owner AS VARCHAR)), '') AS owner, CAST(network AS VARCHAR) AS network FROM assets) c)";
 
+/// `host_names(name, ip)`: the inventory's hostnames (lower-case) that name one single
+/// address, for data that names a host instead of giving its address (an SMSC's peer,
+/// the object of `create_host`).
+pub const HOST_NAMES: &str = "host_names AS (SELECT lower(trim(CAST(hostname AS VARCHAR))) AS name, \
+     min(split_part(CAST(ip AS VARCHAR), '/', 1)) AS ip FROM assets \
+     WHERE hostname IS NOT NULL AND (CAST(ip AS VARCHAR) LIKE '%/32' OR CAST(ip AS VARCHAR) LIKE '%/128') \
+     GROUP BY lower(trim(CAST(hostname AS VARCHAR))) HAVING count(DISTINCT CAST(ip AS VARCHAR)) = 1)";
+
 /// Common table expressions that match the addresses of the table expression `addrs`
 /// (one text column `ip`, distinct) against the inventory, ending in
 /// `inv_match(ip, listed, role, owner, network, in_range)`: `listed` when a host row
@@ -196,7 +226,7 @@ pub const FLOW_HOSTS: &str = "flow_hosts";
 /// them cost a pass per reference):
 /// - `flow_pairs(src, dst, flows, secs, longest, t0, t1, bytes, smpp, ssh)`: per (source,
 ///   destination) the flow count, summed and longest duration, first start, last end, bytes, and the
-///   flows to the SMPP (2775) and SSH (22) ports;
+///   flows to the SMPP ports (2775, and 3550 for SMPP over TLS) and to SSH (22);
 /// - `flow_hosts(ip, listed, role, owner, network, in_range, country, private, net, own_net)`:
 ///   per address seen, whether a host row of the inventory lists it, with that row's
 ///   role and owner, its network, whether a range row covers it (see
@@ -217,7 +247,7 @@ pub async fn ensure_flow_tables(
          sum(CAST(ts_end AS BIGINT) - CAST(ts_start AS BIGINT)) AS secs, \
          max(CAST(ts_end AS BIGINT) - CAST(ts_start AS BIGINT)) AS longest, CAST(min(ts_start) AS BIGINT) AS t0, \
          CAST(max(ts_end) AS BIGINT) AS t1, sum(bytes) AS bytes, \
-         sum(CASE WHEN dst_port = 2775 THEN 1 ELSE 0 END) AS smpp, sum(CASE WHEN dst_port = 22 THEN 1 ELSE 0 END) AS ssh \
+         sum(CASE WHEN dst_port IN (2775, 3550) THEN 1 ELSE 0 END) AS smpp, sum(CASE WHEN dst_port = 22 THEN 1 ELSE 0 END) AS ssh \
          FROM flows GROUP BY src_ip, dst_ip";
     materialise(ctx, FLOW_PAIRS, pairs).await?;
     let mut ctes = vec![format!(

@@ -104,6 +104,11 @@ impl World {
 
     /// The same host, brought up without a `create_host` record.
     fn rogue_unrecorded(&mut self, ip: &str, numbers: &[u64]) {
+        self.rogue_named(ip, ip, numbers);
+    }
+
+    /// The same, with the SMSC naming the peer that took delivery `node`.
+    fn rogue_named(&mut self, ip: &str, node: &str, numbers: &[u64]) {
         self.flow(
             10 * 3600 - 300,
             10 * 3600 + 1800,
@@ -120,7 +125,7 @@ impl World {
             for s in 0..4u64 {
                 let at = 3_600 + k as i64 * 600 + s as i64 * 97;
                 self.sms.push_str(&format!(
-                    "{},MT,{m},10690{:05},【服务{s}】您的验证码是{:06}，5分钟内有效。,,{ip}\n",
+                    "{},MT,{m},10690{:05},【服务{s}】您的验证码是{:06}，5分钟内有效。,,{node}\n",
                     t(at),
                     100 + s,
                     (m % 1_000) * 1_000 + s * 7 + 100_000
@@ -351,4 +356,31 @@ fn a_household_behind_the_gangs_proxy_is_a_lead_at_most() {
             "{m}: {alerts:#?}"
         );
     }
+}
+
+#[test]
+fn a_host_named_instead_of_addressed_is_the_same_host() {
+    let mut w = World::new("named");
+    // The SMSC logs the peer by the name the insider registered; he created it by name.
+    w.asset(&format!("10.9.2.163,oss-app-09,{INSIDER},oss,mgmt"));
+    w.act(
+        10 * 3600,
+        INSIDER,
+        "create_host",
+        "OSS-APP-09",
+        1,
+        INSIDER_WS,
+    );
+    w.rogue_named("10.9.2.163", "oss-app-09", &stock(8));
+    let alerts = w.run();
+    assert!(
+        score(&alerts, "rogue_host", "10.9.2.163") >= 0.8,
+        "{alerts:#?}"
+    );
+    assert!(score(&alerts, "core_interception", "10.9.2.163") >= Severity::MEDIUM_FROM);
+    assert_eq!(score(&alerts, "core_interception", "oss-app-09"), 0.0);
+    assert_eq!(
+        evidence(&alerts, "insider", INSIDER, "created_rogue_host"),
+        Some(&Figure::Text("10.9.2.163".into()))
+    );
 }

@@ -285,16 +285,26 @@ pub async fn link(input: &LinkInput<'_>, settings: &Settings) -> Result<Linked, 
     }
 
     if has(present, "audit") {
+        // A host is created under its address or under the name the inventory gives it.
+        let (names_cte, object_host, object_join) = if has(present, "assets") {
+            (
+                format!(", {}", duanka_detect::sql::HOST_NAMES),
+                "coalesce(hn.ip, CAST(a.object AS VARCHAR))",
+                "LEFT JOIN host_names hn ON hn.name = lower(CAST(a.object AS VARCHAR))",
+            )
+        } else {
+            (String::new(), "CAST(a.object AS VARCHAR)", "")
+        };
         let sql = format!(
-            "WITH fh AS ({flagged_hosts}) \
+            "WITH fh AS ({flagged_hosts}){names_cte}, \
+                 created AS (SELECT {object_host} AS host, CAST(a.\"user\" AS VARCHAR) AS who, CAST(a.ts AS BIGINT) AS t \
+                 FROM audit a {object_join} WHERE CAST(a.action AS VARCHAR) = 'create_host') \
                  SELECT CAST(src_ip AS VARCHAR) AS host, CAST(\"user\" AS VARCHAR) AS who, 'src' AS how, count(*) AS n, \
                  CAST(min(ts) AS BIGINT) AS t0, CAST(max(ts) AS BIGINT) AS t1 FROM audit \
                  WHERE CAST(src_ip AS VARCHAR) IN (SELECT ip FROM fh) GROUP BY CAST(src_ip AS VARCHAR), CAST(\"user\" AS VARCHAR) \
                  UNION ALL \
-                 SELECT CAST(object AS VARCHAR) AS host, CAST(\"user\" AS VARCHAR) AS who, 'object' AS how, count(*) AS n, \
-                 CAST(min(ts) AS BIGINT) AS t0, CAST(max(ts) AS BIGINT) AS t1 FROM audit \
-                 WHERE CAST(action AS VARCHAR) = 'create_host' AND CAST(object AS VARCHAR) IN (SELECT ip FROM fh) \
-                 GROUP BY CAST(object AS VARCHAR), CAST(\"user\" AS VARCHAR) ORDER BY host, who, how"
+                 SELECT host, who, 'object' AS how, count(*) AS n, min(t) AS t0, max(t) AS t1 FROM created \
+                 WHERE host IN (SELECT ip FROM fh) GROUP BY host, who ORDER BY host, who, how"
         );
         for_each_row(ctx, &sql, |c, r| {
             let (Some(host), Some(who), Some(how)) =
@@ -312,6 +322,40 @@ pub async fn link(input: &LinkInput<'_>, settings: &Settings) -> Result<Linked, 
                 (T::User, &who),
                 via,
                 prov(c.int("n", r)?, c.int("t0", r)?, c.int("t1", r)?),
+            )?;
+            Ok(())
+        })
+        .await?;
+    }
+
+    if has(present, "assets") {
+        // The owner the inventory names for a flagged host: an insider may list his own
+        // server. Owners that are teams, not accounts, link nothing when the audit trail
+        // says which accounts exist.
+        let mut ctes = vec![format!("fh AS ({flagged_hosts})")];
+        ctes.extend(duanka_detect::sql::inventory_match("fh"));
+        let (owner, users) = if has(present, "audit") {
+            (
+                "u.who",
+                "JOIN (SELECT DISTINCT CAST(\"user\" AS VARCHAR) AS who FROM audit) u ON lower(u.who) = lower(trim(m.owner))",
+            )
+        } else {
+            ("m.owner", "")
+        };
+        let sql = format!(
+            "WITH {} SELECT m.ip, {owner} AS owner FROM inv_match m {users} \
+             WHERE m.listed AND m.owner IS NOT NULL ORDER BY m.ip, owner",
+            ctes.join(", ")
+        );
+        for_each_row(ctx, &sql, |c, r| {
+            let (Some(ip), Some(owner)) = (c.text("ip", r)?, c.text("owner", r)?) else {
+                return Ok(());
+            };
+            g.link_ids(
+                (T::Ip, &ip),
+                (T::User, owner.trim()),
+                Via::AssetOwner,
+                prov(Some(1), None, None),
             )?;
             Ok(())
         })

@@ -124,10 +124,13 @@ pub enum Via {
     AuditObject,
     /// account → account it paid.
     Transfer,
+    /// host → the operator user the inventory names its owner (an insider may list his
+    /// own server).
+    AssetOwner,
 }
 
 impl Via {
-    pub const ALL: [Via; 14] = [
+    pub const ALL: [Via; 15] = [
         Via::CaseFraudAccount,
         Via::CaseFraudMsisdn,
         Via::CasePayee,
@@ -142,6 +145,7 @@ impl Via {
         Via::AuditSrcIp,
         Via::AuditObject,
         Via::Transfer,
+        Via::AssetOwner,
     ];
 
     /// `table.column`, as written in `clusters.jsonl`'s `via`.
@@ -161,6 +165,7 @@ impl Via {
             Via::AuditSrcIp => "audit.src_ip",
             Via::AuditObject => "audit.object",
             Via::Transfer => "transfers.to_account",
+            Via::AssetOwner => "assets.owner",
         }
     }
 
@@ -181,6 +186,7 @@ impl Via {
             Via::AuditSrcIp => "acted from",
             Via::AuditObject => "acted on",
             Via::Transfer => "transfer",
+            Via::AssetOwner => "owner",
         }
     }
 
@@ -203,7 +209,7 @@ impl Via {
             Via::SignupDevice | Via::SignupIp | Via::AttachImsi | Via::AttachImei => Some(3),
             Via::DeliveryNode => Some(4),
             Via::FlowPeer => Some(5),
-            Via::AuditSrcIp | Via::AuditObject => Some(6),
+            Via::AuditSrcIp | Via::AuditObject | Via::AssetOwner => Some(6),
             Via::CaseVictim | Via::Transfer => None,
         }
     }
@@ -227,7 +233,7 @@ impl Via {
             Via::AttachImei => (&[T::Msisdn, T::Imsi], &[T::Imei]),
             Via::DeliveryNode => (&[T::Msisdn], &[T::Ip, T::Node]),
             Via::FlowPeer => (&[T::Ip], &[T::Ip]),
-            Via::AuditSrcIp | Via::AuditObject => (&[T::Ip], &[T::User]),
+            Via::AuditSrcIp | Via::AuditObject | Via::AssetOwner => (&[T::Ip], &[T::User]),
             Via::Transfer => (&[T::Account], &[T::Account]),
         }
     }

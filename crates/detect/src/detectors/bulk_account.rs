@@ -49,6 +49,10 @@ crate::settings! {
         shared_weight: f64 = 0.4,
         /// Weight of a number already flagged, multiplied by that finding's score.
         flagged_weight: f64 = 0.7,
+        /// Factor on it when the sign-up came from the number's own handset (the device
+        /// attached with that number): a live subscriber whose codes were stolen signing
+        /// up on his own phone is the victim, not the gang; alone a lead.
+        own_handset_factor: f64 = 0.5,
         /// Sign-ups from one address flagged on their own signals (medium or above) from
         /// which, if they are also at least `gang_share` of the address's sign-ups, the
         /// address is the gang's: its other sign-ups get `gang_weight`.
@@ -82,6 +86,8 @@ struct Signals {
     shared: bool,
     /// The best score of a finding on the number (0 when none).
     flagged: f64,
+    /// The device attached with this very number.
+    own_handset: bool,
     /// From an address most of whose sign-ups are flagged on their own.
     gang: bool,
 }
@@ -139,7 +145,7 @@ impl BulkAccount {
         );
         format!(
             "WITH {} SELECT reg.account_id, reg.platform, reg.msisdn, reg.device_id, reg.ip, reg.t, \
-             reg.dev IS NOT NULL AND NOT imei_luhn_ok(reg.dev) AS luhn_bad, reg.dev_offnet, reg.device_numbers, \
+             reg.dev IS NOT NULL AND NOT imei_luhn_ok(reg.dev) AS luhn_bad, reg.dev_offnet, reg.own_handset, reg.device_numbers, \
              reg.burst_offnet, reg.burst_block, coalesce(ipn.ip_signups, 0) AS ip_signups, {flag_col} \
              FROM reg {flag_join} LEFT JOIN ipn ON ipn.ip = reg.ip \
              WHERE ({candidate}) OR reg.ip IN (SELECT ip FROM gip) \
@@ -156,7 +162,16 @@ impl BulkAccount {
             (sig.luhn_bad, s.luhn_weight),
             (sig.offnet, s.offnet_weight),
             (sig.shared, s.shared_weight),
-            (true, s.flagged_weight * sig.flagged),
+            (
+                true,
+                s.flagged_weight
+                    * sig.flagged
+                    * if sig.own_handset {
+                        s.own_handset_factor
+                    } else {
+                        1.0
+                    },
+            ),
             (sig.gang, s.gang_weight),
         ])
     }
@@ -187,11 +202,15 @@ impl Detector for BulkAccount {
                     // own connection while the gang's burst runs through it.
                     burst: c.int("burst_offnet", row)?.unwrap_or(0) >= s.burst_signups
                         && c.int("dev_offnet", row)? != Some(0),
-                    block: c.int("burst_block", row)?.unwrap_or(0) >= s.block_signups,
+                    // The same for a block burst: numbers of one block are neighbours by
+                    // density too, and a known phone's sign-up is its holder's.
+                    block: c.int("burst_block", row)?.unwrap_or(0) >= s.block_signups
+                        && c.int("dev_offnet", row)? != Some(0),
                     luhn_bad: c.int("luhn_bad", row)? == Some(1),
                     offnet: c.int("dev_offnet", row)? == Some(1),
                     shared: c.int("device_numbers", row)?.unwrap_or(0) >= 2,
                     flagged: c.float("number_score", row)?.unwrap_or(0.0),
+                    own_handset: c.int("own_handset", row)? == Some(1),
                     gang: false,
                 })
             };
@@ -259,7 +278,12 @@ impl Detector for BulkAccount {
                     }
                     if let Some(d) = flagged_by.as_deref().filter(|_| number_score > 0.0) {
                         reasons.push(format!(
-                            "its number {msisdn} was flagged by {d} (score {number_score:.2})"
+                            "its number {msisdn} was flagged by {d} (score {number_score:.2}){}",
+                            if sig.own_handset {
+                                ", but it signed up on the number's own handset"
+                            } else {
+                                ""
+                            }
                         ));
                     }
                     if let Some((n, f)) = gang {
@@ -273,6 +297,7 @@ impl Detector for BulkAccount {
                         ("burst_offnet_signups", Figure::Int(burst)),
                         ("block_signups", Figure::Int(block)),
                         ("device_luhn_bad", Figure::Bool(sig.luhn_bad)),
+                        ("device_is_numbers_handset", Figure::Bool(sig.own_handset)),
                         ("device_offnet", Figure::Bool(sig.offnet)),
                         ("device_numbers", Figure::Int(device_numbers)),
                         ("number_score", Figure::Float(number_score)),
@@ -355,6 +380,14 @@ mod tests {
             gang: true,
             ..Signals::default()
         };
+        // A live victim's own sign-up on his own phone: his number is flagged, the
+        // account is his.
+        let victim = Signals {
+            flagged: 0.97,
+            own_handset: true,
+            ..Signals::default()
+        };
+        assert!((0.2..0.5).contains(&d.score(&victim)));
         assert!((0.2..0.5).contains(&d.score(&household)));
         let offnet = Signals {
             offnet: true,

@@ -10,8 +10,9 @@
 //! times his colleagues' volume), and against the account's own busiest and usual days;
 //! the share of those records read in the night hours (local time, `utc_offset_hours`);
 //! actions from source addresses no host row of the inventory approves; and its ties to
-//! hosts `rogue_host` or `core_interception` flagged: hosts it created (`create_host`),
-//! hosts the inventory names it owner of, hosts it acted from — linked in the evidence.
+//! hosts `rogue_host` or `core_interception` flagged: hosts it created (`create_host`, by
+//! address or inventory name), hosts the inventory names it owner of, hosts it acted
+//! from or opened SSH sessions into from a host only it acts from — in the evidence.
 //! Signals combine as independent evidence (noisy-or): a service account exporting
 //! billing data every night from its own database host, or the resource team's daytime
 //! number-pool extract from the office, stay leads; so does reading above one's peers
@@ -75,15 +76,16 @@ crate::settings! {
         /// Times the median of the accounts reading the same object from which an
         /// account reads above its peers: a careful insider stays within a few times
         /// his colleagues' volume, far below `peer_multiple`.
-        peer_lead_multiple: f64 = 3.0,
+        peer_lead_multiple: f64 = 2.5,
         /// Fewest sensitive records before reading above one's peers counts.
-        peer_min_records: i64 = 500,
+        peer_min_records: i64 = 100,
         /// Weight of reading above the peers of the same objects: alone a lead; with a
         /// tie to a flagged host it carries the account to medium or high.
         above_peers_weight: f64 = 0.25,
         /// Weight of owning (`assets.owner`) a host flagged as rogue.
         owns_flagged_weight: f64 = 0.45,
-        /// Weight of having acted from a host flagged as rogue.
+        /// Weight of having acted from a host flagged as rogue, or of SSH sessions into
+        /// one from a host only this account acts from (its own desk).
         acted_from_flagged_weight: f64 = 0.5,
         /// Local time's offset from UTC in hours (China: 8).
         utc_offset_hours: i64 = 8,
@@ -207,14 +209,32 @@ impl Insider {
                  AND detector IN ('rogue_host', 'core_interception') AND score >= 0.5)"
                     .into(),
             );
+            // A host is created under its address or under the name the inventory gives it.
+            let names = if has(present, "assets") {
+                ctes.push(crate::sql::HOST_NAMES.into());
+                "UNION SELECT n.ip, n.name FROM host_names n JOIN flagged f ON f.ip = n.ip"
+            } else {
+                ""
+            };
+            ctes.push(format!(
+                "fnames AS (SELECT ip, lower(ip) AS name FROM flagged {names})"
+            ));
             ctes.push(
-                "created AS (SELECT DISTINCT au.who, au.object AS host FROM au JOIN flagged f ON f.ip = au.object \
+                "created AS (SELECT DISTINCT au.who, n.ip AS host FROM au JOIN fnames n ON n.name = lower(au.object) \
                  WHERE au.action = 'create_host')"
                     .into(),
             );
-            ctes.push(
-                "fromf AS (SELECT DISTINCT au.who, au.src AS host FROM au JOIN flagged f ON f.ip = au.src)".into(),
-            );
+            let ssh = if has(present, "flows") {
+                // SSH into a flagged host from a host that only this account acts from.
+                "UNION SELECT DISTINCT d.who, p.dst AS host FROM flow_pairs p JOIN flagged f ON f.ip = p.dst \
+                 JOIN (SELECT src, min(who) AS who FROM au WHERE src IS NOT NULL GROUP BY src HAVING count(DISTINCT who) = 1) d \
+                 ON d.src = p.src WHERE p.ssh > 0"
+            } else {
+                ""
+            };
+            ctes.push(format!(
+                "fromf AS (SELECT DISTINCT au.who, au.src AS host FROM au JOIN flagged f ON f.ip = au.src {ssh})"
+            ));
             if has(present, "assets") {
                 ctes.push(
                     "owned AS (SELECT DISTINCT lower(i.owner) AS owner, f.ip AS host FROM flagged f JOIN inv i \
@@ -328,7 +348,7 @@ impl Detector for Insider {
             name: "insider",
             entity_types: &["user"],
             needs: &["audit"],
-            uses: &["assets", FINDINGS],
+            uses: &["assets", "flows", FINDINGS],
         }
     }
 
@@ -338,6 +358,9 @@ impl Detector for Insider {
         present: &'a [String],
     ) -> BoxFuture<'a, Result<Vec<Alert>, DataFusionError>> {
         Box::pin(async move {
+            if has(present, "flows") {
+                crate::sql::ensure_flow_tables(ctx, has(present, "assets")).await?;
+            }
             let batches = ctx.sql(&self.plan(present)).await?.collect().await?;
             let mut accounts: BTreeMap<String, Account> = BTreeMap::new();
             let list = |v: Option<String>| -> Vec<String> {
@@ -428,7 +451,7 @@ impl Detector for Insider {
                 }
                 if sig.acted_from_flagged {
                     reasons.push(format!(
-                        "it acted from flagged host {}",
+                        "it acted from, or from its own desk opened SSH sessions into, flagged host {}",
                         a.acted_from_flagged.join(", ")
                     ));
                 }

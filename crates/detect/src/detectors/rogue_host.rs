@@ -9,7 +9,7 @@
 //!   of `assets` approves (an address inside a range row is an unlisted host of that
 //!   network, contract 1.1). An unknown host alone is a lead; what it talks to makes it a
 //!   finding: SMS and signalling nodes (an inventoried SMSC, SMS gateway, HLR/STP, or the
-//!   SMPP port 2775), databases (the number pool), foreign addresses (per `geoip`), and
+//!   SMPP ports 2775 and 3550), databases (the number pool), foreign addresses (per `geoip`), and
 //!   how long it stays active;
 //! - listed, but behaving against its role: the inventory is maintained by people, and
 //!   the insider may be one of them (he registers his server as `oss`, owned by himself).

@@ -265,7 +265,10 @@ impl Detector for TamperedImei {
                         farm: sims >= s.farm_sims,
                         offnet_signup: c.int("offnet", row)? == Some(1),
                         shared: device_numbers >= 2,
-                        burst: burst >= s.burst_signups,
+                        // Inside a burst of off-network devices, unless this device is
+                        // one the network knows: a household's phone on its own
+                        // connection while the gang's burst runs through it.
+                        burst: burst >= s.burst_signups && c.int("offnet", row)? != Some(0),
                         // Only a device the network never saw: a person's own phone that
                         // signed up a number whose codes were stolen stays clean.
                         sink_signup: sink_signups > 0 && events == 0,
