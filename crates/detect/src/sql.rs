@@ -160,10 +160,23 @@ pub const NUMBER_SIDE: &str = "('otp_sink', 'leaked_block', 'core_interception')
 pub const SIGNALLING_ROLES: &str =
     "('smsc', 'smsgw', 'hlr', 'stp', 'hss', 'msc', 'mme', 'smsf', 'ipsmgw', 'signalling')";
 
-/// Roles of the hosts that bind to an SMSC over SMPP by design: the SMS and signalling
-/// nodes, the value-added and notification platforms (ESMEs) and the SMS test lab.
-pub const SMPP_ROLES: &str =
-    "('smsc', 'smsgw', 'ipsmgw', 'sms', 'notify', 'vas', 'esme', 'test', 'signalling')";
+/// Parts of the role names of hosts that bind to an SMSC over SMPP by design: the SMS
+/// and signalling nodes, the value-added and notification platforms (ESMEs), SMS
+/// gateways and the SMS test lab. Matched as parts of the role, any case, because every
+/// inventory names its roles its own way (`smsgw`, `sms-gateway`, `vas`, `qa-lab`, ...).
+pub const SMPP_ROLE_PARTS: &[&str] = &[
+    "sms", "smpp", "esme", "vas", "notif", "test", "lab", "gateway", "gw", "signal",
+];
+
+/// SQL: the role in `column` is one that binds to an SMSC by design (see
+/// [`SMPP_ROLE_PARTS`]); false for a missing role.
+pub fn smpp_role(column: &str) -> String {
+    let parts: Vec<String> = SMPP_ROLE_PARTS
+        .iter()
+        .map(|p| format!("strpos(lower(coalesce({column}, '')), '{p}') > 0"))
+        .collect();
+    format!("({})", parts.join(" OR "))
+}
 
 /// Roles of the hosts that hold connections abroad by design: the gateways.
 pub const GATEWAY_ROLES: &[&str] = &["vpn", "jump", "proxy"];

@@ -12,7 +12,9 @@
 //! - the number was already flagged by a number-side detector that ran before
 //!   (`findings`: `otp_sink`, `leaked_block`, `core_interception`), weighted by its score;
 //! - the address is the gang's (most of its sign-ups flagged on their own): association
-//!   only, a lead alone — the same residential proxy carries a household's own sign-ups.
+//!   only, a lead alone — the same residential proxy carries a household's own sign-ups;
+//!   with it, another operator's number that no call or message of our network touched
+//!   (a code-receiving number has no social life; a person's number talks to people).
 
 use std::collections::BTreeMap;
 
@@ -67,6 +69,9 @@ crate::settings! {
         /// lead; with a signal of its own (a made-up or off-network device, a burst, a
         /// flagged number) it reaches medium.
         gang_weight: f64 = 0.3,
+        /// Weight of another operator's number that nobody in our network heard from
+        /// (counted at a gang's address only): with the address, medium.
+        silent_weight: f64 = 0.3,
         /// Lowest score reported.
         report_from: f64 = 0.2,
     }
@@ -90,6 +95,8 @@ struct Signals {
     own_handset: bool,
     /// From an address most of whose sign-ups are flagged on their own.
     gang: bool,
+    /// Another operator's number nobody in our network heard from, at a gang's address.
+    silent: bool,
 }
 
 impl BulkAccount {
@@ -143,11 +150,41 @@ impl BulkAccount {
             "ipn AS (SELECT ip, count(*) AS ip_signups FROM reg WHERE ip IS NOT NULL GROUP BY ip)"
                 .into(),
         );
+        // Another operator's number signing up at a gang's address that nobody in our
+        // network ever heard from: no call, no message to or from our subscribers. What
+        // a code-receiving number is, and what "its device never attaches" says of our
+        // own numbers; a person's number talks to people.
+        let talk: Vec<&str> = ["calls", "sms"]
+            .into_iter()
+            .filter(|t| has(present, t))
+            .collect();
+        let (silent_col, silent_join) = if has(present, "subscribers") && !talk.is_empty() {
+            ctes.push(
+                "gnum AS (SELECT DISTINCT msisdn FROM reg WHERE ip IN (SELECT ip FROM gip) \
+                 AND msisdn NOT IN (SELECT msisdn FROM subscribers))"
+                    .into(),
+            );
+            let heard: Vec<String> = talk
+                .iter()
+                .map(|t| {
+                    format!(
+                        "SELECT DISTINCT peer_key AS msisdn FROM {t} WHERE peer_key IN (SELECT msisdn FROM gnum)"
+                    )
+                })
+                .collect();
+            ctes.push(format!("heard AS ({})", heard.join(" UNION ")));
+            (
+                "CASE WHEN gn.msisdn IS NULL THEN CAST(NULL AS BIGINT) WHEN hd.msisdn IS NULL THEN 1 ELSE 0 END AS silent",
+                "LEFT JOIN gnum gn ON gn.msisdn = reg.msisdn LEFT JOIN heard hd ON hd.msisdn = reg.msisdn",
+            )
+        } else {
+            ("CAST(NULL AS BIGINT) AS silent", "")
+        };
         format!(
             "WITH {} SELECT reg.account_id, reg.platform, reg.msisdn, reg.device_id, reg.ip, reg.t, \
              reg.dev IS NOT NULL AND NOT imei_luhn_ok(reg.dev) AS luhn_bad, reg.dev_offnet, reg.own_handset, reg.device_numbers, \
-             reg.burst_offnet, reg.burst_block, coalesce(ipn.ip_signups, 0) AS ip_signups, {flag_col} \
-             FROM reg {flag_join} LEFT JOIN ipn ON ipn.ip = reg.ip \
+             reg.burst_offnet, reg.burst_block, coalesce(ipn.ip_signups, 0) AS ip_signups, {flag_col}, {silent_col} \
+             FROM reg {flag_join} LEFT JOIN ipn ON ipn.ip = reg.ip {silent_join} \
              WHERE ({candidate}) OR reg.ip IN (SELECT ip FROM gip) \
              ORDER BY reg.account_id, reg.t",
             ctes.join(", "),
@@ -173,6 +210,7 @@ impl BulkAccount {
                     },
             ),
             (sig.gang, s.gang_weight),
+            (sig.gang && sig.silent, s.silent_weight),
         ])
     }
 }
@@ -212,6 +250,7 @@ impl Detector for BulkAccount {
                     flagged: c.float("number_score", row)?.unwrap_or(0.0),
                     own_handset: c.int("own_handset", row)? == Some(1),
                     gang: false,
+                    silent: c.int("silent", row)? == Some(1),
                 })
             };
             // First pass: the addresses most of whose sign-ups are flagged on their own.
@@ -291,6 +330,11 @@ impl Detector for BulkAccount {
                             "{f} of the {n} sign-ups from its address are flagged bulk sign-ups"
                         ));
                     }
+                    if sig.gang && sig.silent {
+                        reasons.push(format!(
+                            "{msisdn} is another operator's number that no call or message of our network ever touched"
+                        ));
+                    }
                     let mut evidence = vec![
                         ("platform", Figure::Text(platform.clone())),
                         ("msisdn", Figure::Text(msisdn.to_string())),
@@ -298,6 +342,7 @@ impl Detector for BulkAccount {
                         ("block_signups", Figure::Int(block)),
                         ("device_luhn_bad", Figure::Bool(sig.luhn_bad)),
                         ("device_is_numbers_handset", Figure::Bool(sig.own_handset)),
+                        ("silent_other_operators_number", Figure::Bool(sig.silent)),
                         ("device_offnet", Figure::Bool(sig.offnet)),
                         ("device_numbers", Figure::Int(device_numbers)),
                         ("number_score", Figure::Float(number_score)),
@@ -394,5 +439,19 @@ mod tests {
             ..household
         };
         assert!(d.score(&offnet) >= 0.5);
+        // Another operator's number no one in our network ever heard from, at the
+        // gang's address: the code platform's, not a person's.
+        let silent = Signals {
+            silent: true,
+            ..household
+        };
+        assert!(d.score(&silent) >= 0.5);
+        assert_eq!(
+            d.score(&Signals {
+                silent: true,
+                ..Signals::default()
+            }),
+            0.0
+        );
     }
 }

@@ -14,7 +14,7 @@
 //! - listed, but behaving against its role: the inventory is maintained by people, and
 //!   the insider may be one of them (he registers his server as `oss`, owned by himself).
 //!   A listing never clears a host that binds to an SMSC over SMPP when its role is not
-//!   one that does (`sql::SMPP_ROLES`: SMS nodes, VAS platforms, the test lab), takes
+//!   one that does (`sql::SMPP_ROLE_PARTS`: SMS nodes, VAS platforms, the test lab), takes
 //!   delivery of subscribers' verification codes when it is no signalling element, or
 //!   holds a connection abroad for `long_hours` when it is no gateway. The mismatch is
 //!   the evidence, and the alert names the role and owner the listing claims.
@@ -39,6 +39,10 @@ crate::settings! {
     Settings {
         /// Weight of talking to SMS or signalling nodes (or the SMPP port).
         signalling_weight: f64 = 0.6,
+        /// Weight of an SMPP bind from a listed host whose role does not bind to an
+        /// SMSC: below one half, since role names are each inventory's own (a lab listed
+        /// as `qa`); with a tunnel abroad it is medium, taking the codes makes it high.
+        listed_smpp_weight: f64 = 0.45,
         /// Weight of talking to databases (`assets.role = 'db'`).
         db_weight: f64 = 0.35,
         /// Weight of talking to foreign addresses.
@@ -141,8 +145,8 @@ impl RogueHost {
         let long_secs = (self.settings.long_hours.max(0.0) * 3600.0) as i64;
         // A listed host is a candidate only for what its role does not do.
         let mismatch_smpp = format!(
-            "(c.listed = 1 AND coalesce(o.smpp, 0) > 0 AND {role} NOT IN {})",
-            crate::sql::SMPP_ROLES
+            "(c.listed = 1 AND coalesce(o.smpp, 0) > 0 AND NOT {})",
+            crate::sql::smpp_role("c.role")
         );
         let mismatch_delivery = format!(
             "(c.listed = 1 AND {otp_col} > 0 AND {role} NOT IN {})",
@@ -182,7 +186,7 @@ impl RogueHost {
             // Listed: only what its role does not do counts; its databases and its
             // uptime are what a listed server has.
             Some(m) => {
-                super::noisy_or(&[(m.smpp, s.signalling_weight), (m.tunnel, s.foreign_weight)])
+                super::noisy_or(&[(m.smpp, s.listed_smpp_weight), (m.tunnel, s.foreign_weight)])
             }
         };
         let delivers = match a.listed {
@@ -427,7 +431,8 @@ mod tests {
     #[test]
     fn a_listing_clears_only_what_the_role_does() {
         let d = RogueHost::new(Settings::default());
-        // Self-registered as `oss`: its SMPP bind and the codes it takes are the evidence.
+        // Self-registered as `oss`: its SMPP bind is a lead, with its tunnel abroad a
+        // finding, and the codes it takes make it high.
         let binds = Activity {
             smpp: 24,
             signalling: 24,
@@ -437,7 +442,16 @@ mod tests {
             }),
             ..Activity::default()
         };
-        assert!(d.score(&binds) >= 0.5);
+        assert!((0.2..0.5).contains(&d.score(&binds)));
+        let tunnels = Activity {
+            listed: Some(Mismatch {
+                smpp: true,
+                tunnel: true,
+                ..Mismatch::default()
+            }),
+            ..binds
+        };
+        assert!(d.score(&tunnels) >= 0.5);
         let takes = Activity {
             otp_delivered: 500,
             listed: Some(Mismatch {
