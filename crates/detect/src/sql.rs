@@ -70,6 +70,43 @@ pub async fn ensure_otp_table(ctx: &SessionContext) -> Result<(), DataFusionErro
     materialise(ctx, OTP_TABLE, &sql).await
 }
 
+/// Name of the session's table of live numbers among those whose codes a node took (see
+/// [`ensure_live_numbers`]).
+pub const LIVE_NUMBERS: &str = "live_numbers";
+
+/// Registers `live_numbers(msisdn)`, once per session: of the numbers whose OTPs were
+/// delivered to a node other than the radio network, those whose handset is in use —
+/// some message to them reached the radio network, or they sent one. Their codes going
+/// elsewhere is a diversion, not how their line works. Needs [`ensure_otp_table`].
+pub async fn ensure_live_numbers(ctx: &SessionContext) -> Result<(), DataFusionError> {
+    if ctx.table_exist(LIVE_NUMBERS)? {
+        return Ok(());
+    }
+    let diverted =
+        format!("SELECT msisdn FROM {OTP_TABLE} WHERE node IS NOT NULL AND lower(node) <> 'radio'");
+    // Most operators' data has no code delivered off the radio network: then there is
+    // nothing to look up, and the pass over `sms` is saved.
+    let any = ctx
+        .sql(&format!("{diverted} LIMIT 1"))
+        .await?
+        .collect()
+        .await?;
+    let filter = if any.iter().any(|b| b.num_rows() > 0) {
+        format!("msisdn IN ({diverted})")
+    } else {
+        "FALSE".to_string()
+    };
+    materialise(
+        ctx,
+        LIVE_NUMBERS,
+        &format!(
+            "SELECT DISTINCT msisdn FROM sms WHERE (direction = 'MO' OR lower(CAST(delivery_node AS VARCHAR)) = 'radio') \
+             AND {filter}"
+        ),
+    )
+    .await
+}
+
 /// The per-number OTP aggregation on its own: per msisdn that received any OTP, its SMS
 /// count, OTP count and distinct OTP services, ordered by msisdn. One pass over `sms`:
 /// on Parquet sorted by number (what `convert` writes) the grouping streams, and each
@@ -379,7 +416,11 @@ pub fn register_columns(
 }
 
 /// Runs `sql` and registers its result as the in-memory table `name`.
-async fn materialise(ctx: &SessionContext, name: &str, sql: &str) -> Result<(), DataFusionError> {
+pub(crate) async fn materialise(
+    ctx: &SessionContext,
+    name: &str,
+    sql: &str,
+) -> Result<(), DataFusionError> {
     let plan = ctx.sql(sql).await?.create_physical_plan().await?;
     let schema = plan.schema();
     let parts = datafusion::physical_plan::collect_partitioned(plan, ctx.task_ctx()).await?;

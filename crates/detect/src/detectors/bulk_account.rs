@@ -150,45 +150,77 @@ impl BulkAccount {
             "ipn AS (SELECT ip, count(*) AS ip_signups FROM reg WHERE ip IS NOT NULL GROUP BY ip)"
                 .into(),
         );
-        // Another operator's number signing up at a gang's address that nobody in our
-        // network ever heard from: no call, no message to or from our subscribers. What
-        // a code-receiving number is, and what "its device never attaches" says of our
-        // own numbers; a person's number talks to people.
-        let talk: Vec<&str> = ["calls", "sms"]
-            .into_iter()
-            .filter(|t| has(present, t))
-            .collect();
-        let (silent_col, silent_join) = if has(present, "subscribers") && !talk.is_empty() {
-            ctes.push(
-                "gnum AS (SELECT DISTINCT msisdn FROM reg WHERE ip IN (SELECT ip FROM gip) \
-                 AND msisdn NOT IN (SELECT msisdn FROM subscribers))"
-                    .into(),
-            );
-            let heard: Vec<String> = talk
-                .iter()
-                .map(|t| {
-                    format!(
-                        "SELECT DISTINCT peer_key AS msisdn FROM {t} WHERE peer_key IN (SELECT msisdn FROM gnum)"
-                    )
-                })
-                .collect();
-            ctes.push(format!("heard AS ({})", heard.join(" UNION ")));
-            (
-                "CASE WHEN gn.msisdn IS NULL THEN CAST(NULL AS BIGINT) WHEN hd.msisdn IS NULL THEN 1 ELSE 0 END AS silent",
-                "LEFT JOIN gnum gn ON gn.msisdn = reg.msisdn LEFT JOIN heard hd ON hd.msisdn = reg.msisdn",
-            )
-        } else {
-            ("CAST(NULL AS BIGINT) AS silent", "")
-        };
         format!(
             "WITH {} SELECT reg.account_id, reg.platform, reg.msisdn, reg.device_id, reg.ip, reg.t, \
              reg.dev IS NOT NULL AND NOT imei_luhn_ok(reg.dev) AS luhn_bad, reg.dev_offnet, reg.own_handset, reg.device_numbers, \
-             reg.burst_offnet, reg.burst_block, coalesce(ipn.ip_signups, 0) AS ip_signups, {flag_col}, {silent_col} \
-             FROM reg {flag_join} LEFT JOIN ipn ON ipn.ip = reg.ip {silent_join} \
+             reg.burst_offnet, reg.burst_block, coalesce(ipn.ip_signups, 0) AS ip_signups, {flag_col} \
+             FROM reg {flag_join} LEFT JOIN ipn ON ipn.ip = reg.ip \
              WHERE ({candidate}) OR reg.ip IN (SELECT ip FROM gip) \
              ORDER BY reg.account_id, reg.t",
             ctes.join(", "),
         )
+    }
+
+    /// Of the numbers signing up at the gang's addresses, those of other operators that
+    /// nobody in our network heard from: no call, no message to or from our
+    /// subscribers. What a code-receiving number is, and what "its device never
+    /// attaches" says of our own numbers; a person's number talks to people. Asked
+    /// only for those few numbers, after the gang's addresses are known.
+    async fn silent_numbers(
+        &self,
+        ctx: &SessionContext,
+        present: &[String],
+        batches: &[arrow::array::RecordBatch],
+        gang_ips: &BTreeMap<String, (i64, i64)>,
+    ) -> Result<std::collections::BTreeSet<i64>, DataFusionError> {
+        let mut out = std::collections::BTreeSet::new();
+        let talk: Vec<&str> = ["calls", "sms"]
+            .into_iter()
+            .filter(|t| has(present, t))
+            .collect();
+        if gang_ips.is_empty() || !has(present, "subscribers") || talk.is_empty() {
+            return Ok(out);
+        }
+        let mut numbers = std::collections::BTreeSet::new();
+        for b in batches {
+            let c = Columns::new(b);
+            for row in 0..b.num_rows() {
+                if let (Some(ip), Some(m)) = (c.text("ip", row)?, c.int("msisdn", row)?)
+                    && gang_ips.contains_key(&ip)
+                {
+                    numbers.insert(m);
+                }
+            }
+        }
+        let column: arrow::array::Int64Array = numbers.into_iter().map(Some).collect();
+        crate::sql::register_columns(
+            ctx,
+            "gang_numbers",
+            vec![("msisdn", std::sync::Arc::new(column))],
+        )?;
+        let heard: Vec<String> = talk
+            .iter()
+            .map(|t| {
+                format!(
+                    "SELECT DISTINCT peer_key AS msisdn FROM {t} WHERE peer_key IN (SELECT msisdn FROM gang_numbers)"
+                )
+            })
+            .collect();
+        let sql = format!(
+            "SELECT msisdn FROM gang_numbers WHERE msisdn NOT IN (SELECT msisdn FROM subscribers) \
+             EXCEPT ({})",
+            heard.join(" UNION ")
+        );
+        for b in ctx.sql(&sql).await?.collect().await? {
+            let c = Columns::new(&b);
+            for row in 0..b.num_rows() {
+                if let Some(m) = c.int("msisdn", row)? {
+                    out.insert(m);
+                }
+            }
+        }
+        ctx.deregister_table("gang_numbers")?;
+        Ok(out)
     }
 
     fn score(&self, sig: &Signals) -> f64 {
@@ -250,7 +282,7 @@ impl Detector for BulkAccount {
                     flagged: c.float("number_score", row)?.unwrap_or(0.0),
                     own_handset: c.int("own_handset", row)? == Some(1),
                     gang: false,
-                    silent: c.int("silent", row)? == Some(1),
+                    silent: false,
                 })
             };
             // First pass: the addresses most of whose sign-ups are flagged on their own.
@@ -269,6 +301,7 @@ impl Detector for BulkAccount {
             per_ip.retain(|_, (n, f)| {
                 *f >= s.gang_signups && *f as f64 >= s.gang_share * (*n).max(1) as f64
             });
+            let silent = self.silent_numbers(ctx, present, &batches, &per_ip).await?;
             let mut best: BTreeMap<String, Alert> = BTreeMap::new();
             for b in &batches {
                 let c = Columns::new(b);
@@ -287,6 +320,7 @@ impl Detector for BulkAccount {
                     let gang = ip.as_ref().and_then(|i| per_ip.get(i)).copied();
                     let sig = Signals {
                         gang: gang.is_some(),
+                        silent: silent.contains(&msisdn),
                         ..signals(&c, row)?
                     };
                     let score = self.score(&sig);

@@ -50,16 +50,6 @@ fn otp_rows() -> String {
     )
 }
 
-/// The numbers of table expression `of` (column `msisdn`) whose handset is in use: some
-/// message to them reached the radio network, or they sent one. Their codes going
-/// elsewhere is a diversion, not how their line works.
-fn live_numbers(of: &str) -> String {
-    format!(
-        "SELECT DISTINCT msisdn FROM sms WHERE (direction = 'MO' OR lower(CAST(delivery_node AS VARCHAR)) = 'radio') \
-         AND msisdn IN (SELECT msisdn FROM {of})"
-    )
-}
-
 impl CoreInterception {
     pub fn new(settings: Settings) -> Self {
         CoreInterception { settings }
@@ -69,7 +59,7 @@ impl CoreInterception {
         let mut ctes = vec![
             format!("otp AS ({})", otp_rows()),
             "pairs AS (SELECT DISTINCT node, msisdn FROM otp)".to_string(),
-            format!("radio AS ({})", live_numbers("pairs")),
+            format!("radio AS (SELECT msisdn FROM {})", crate::sql::LIVE_NUMBERS),
         ];
         let (never, diverted) = if has_attach {
             ctes.push(
@@ -177,6 +167,7 @@ impl Detector for CoreInterception {
     ) -> BoxFuture<'a, Result<Vec<Alert>, DataFusionError>> {
         Box::pin(async move {
             crate::sql::ensure_otp_table(ctx).await?;
+            crate::sql::ensure_live_numbers(ctx).await?;
             let has_attach = present.iter().any(|p| p == "attach");
             let has_assets = present.iter().any(|p| p == "assets");
             let nodes = ctx
@@ -288,13 +279,13 @@ impl Detector for CoreInterception {
                 ""
             };
             let per_number = format!(
-                "WITH otp AS ({}), radio AS ({}) \
+                "WITH otp AS ({}), radio AS (SELECT msisdn FROM {}) \
                  SELECT o.msisdn, o.node, count(*) AS otp_sms, distinct_count(o.peer_key) AS services, \
                  CAST(min(o.ts) AS BIGINT) AS first_seen, CAST(max(o.ts) AS BIGINT) AS last_seen, max({attach_col}) AS attached, \
                  max(CASE WHEN r.msisdn IS NULL THEN 0 ELSE 1 END) AS reaches_radio \
                  FROM otp o {attach_join} LEFT JOIN radio r ON r.msisdn = o.msisdn GROUP BY o.msisdn, o.node ORDER BY o.msisdn, o.node",
                 otp_rows(),
-                live_numbers("otp")
+                crate::sql::LIVE_NUMBERS
             );
             let rows = ctx.sql(&per_number).await?.collect().await?;
             let mut best: BTreeMap<i64, Alert> = BTreeMap::new();

@@ -94,6 +94,9 @@ crate::settings! {
     }
 }
 
+/// The session table holding the audit trail while the plan runs.
+const AUDIT_ROWS: &str = "insider_audit";
+
 pub struct Insider {
     settings: Settings,
 }
@@ -160,20 +163,26 @@ impl Insider {
         }
     }
 
-    fn plan(&self, present: &[String]) -> String {
+    /// The audit trail as the plan reads it, held once: the plan reads it a dozen times.
+    /// Whether a row reads subscriber data is decided here, once per row.
+    fn audit_rows(&self) -> String {
         let s = &self.settings;
         let offset = s.utc_offset_hours * 3600;
+        format!(
+            "SELECT CAST(\"user\" AS VARCHAR) AS who, CAST(action AS VARCHAR) AS action, CAST(object AS VARCHAR) AS object, \
+             coalesce(record_count, 0) AS n, CAST(ts AS BIGINT) AS t, CAST(src_ip AS VARCHAR) AS src, \
+             CAST(ts AS BIGINT) + {offset} AS lt, \
+             coalesce(object IS NOT NULL AND {} AND {}, false) AS sensitive FROM audit",
+            Self::any_part("CAST(action AS VARCHAR)", &s.read_actions),
+            Self::any_part("CAST(object AS VARCHAR)", &s.sensitive_objects)
+        )
+    }
+
+    fn plan(&self, present: &[String]) -> String {
+        let s = &self.settings;
         let mut ctes = vec![
-            format!(
-                "au AS (SELECT CAST(\"user\" AS VARCHAR) AS who, CAST(action AS VARCHAR) AS action, CAST(object AS VARCHAR) AS object, \
-                 coalesce(record_count, 0) AS n, CAST(ts AS BIGINT) AS t, CAST(src_ip AS VARCHAR) AS src, \
-                 CAST(ts AS BIGINT) + {offset} AS lt FROM audit)"
-            ),
-            format!(
-                "sens AS (SELECT who, object, n, lt FROM au WHERE object IS NOT NULL AND {} AND {})",
-                Self::any_part("action", &s.read_actions),
-                Self::any_part("object", &s.sensitive_objects)
-            ),
+            format!("au AS (SELECT * FROM {AUDIT_ROWS})"),
+            "sens AS (SELECT who, object, n, lt FROM au WHERE sensitive)".to_string(),
             format!(
                 "per AS (SELECT who, sum(n) AS sensitive, sum(CASE WHEN (lt % 86400) < {} THEN n ELSE 0 END) AS night FROM sens GROUP BY who)",
                 s.night_until_hour * 3600
@@ -361,7 +370,10 @@ impl Detector for Insider {
             if has(present, "flows") {
                 crate::sql::ensure_flow_tables(ctx, has(present, "assets")).await?;
             }
-            let batches = ctx.sql(&self.plan(present)).await?.collect().await?;
+            crate::sql::materialise(ctx, AUDIT_ROWS, &self.audit_rows()).await?;
+            let batches = ctx.sql(&self.plan(present)).await;
+            ctx.deregister_table(AUDIT_ROWS)?;
+            let batches = batches?.collect().await?;
             let mut accounts: BTreeMap<String, Account> = BTreeMap::new();
             let list = |v: Option<String>| -> Vec<String> {
                 v.map(|s| s.split(',').map(str::to_string).collect())

@@ -43,6 +43,11 @@ crate::settings! {
         /// SMSC: below one half, since role names are each inventory's own (a lab listed
         /// as `qa`); with a tunnel abroad it is medium, taking the codes makes it high.
         listed_smpp_weight: f64 = 0.45,
+        /// Fewest listed hosts of a role before what most of them do counts as what
+        /// the role does (an SMPP bind, a connection abroad).
+        role_peers: i64 = 3,
+        /// Share of a role's hosts doing a thing from which it is what the role does.
+        role_norm_share: f64 = 0.5,
         /// Weight of talking to databases (`assets.role = 'db'`).
         db_weight: f64 = 0.35,
         /// Weight of talking to foreign addresses.
@@ -79,6 +84,8 @@ struct Activity {
     foreign_hours: f64,
     span_hours: f64,
     otp_delivered: i64,
+    /// Unlisted, inside a range row of the inventory.
+    in_range: bool,
     /// `Some(mismatch)` for a host the inventory lists: which of its behaviours its
     /// listed role does not do.
     listed: Option<Mismatch>,
@@ -143,18 +150,33 @@ impl RogueHost {
             ("0", "")
         };
         let long_secs = (self.settings.long_hours.max(0.0) * 3600.0) as i64;
+        // What most listed hosts of a role do (three hosts or more) is what that role
+        // does in this inventory, whatever its name: a host is judged against its peers.
+        ctes.push(format!(
+            "rs AS (SELECT c.role, count(*) AS hosts, sum(CASE WHEN o.smpp > 0 THEN 1 ELSE 0 END) AS smpp_hosts, \
+             sum(CASE WHEN o.foreign_longest >= {long_secs} THEN 1 ELSE 0 END) AS tunnel_hosts \
+             FROM cand c LEFT JOIN o ON o.ip = c.ip WHERE c.listed = 1 GROUP BY c.role)"
+        ));
+        let norm = |col: &str| {
+            format!(
+                "coalesce(rs.hosts >= {} AND rs.{col} >= {} * rs.hosts, false)",
+                self.settings.role_peers, self.settings.role_norm_share
+            )
+        };
         // A listed host is a candidate only for what its role does not do.
         let mismatch_smpp = format!(
-            "(c.listed = 1 AND coalesce(o.smpp, 0) > 0 AND NOT {})",
-            crate::sql::smpp_role("c.role")
+            "(c.listed = 1 AND coalesce(o.smpp, 0) > 0 AND NOT {} AND NOT {})",
+            crate::sql::smpp_role("c.role"),
+            norm("smpp_hosts")
         );
         let mismatch_delivery = format!(
             "(c.listed = 1 AND {otp_col} > 0 AND {role} NOT IN {})",
             crate::sql::SIGNALLING_ROLES
         );
         let mismatch_tunnel = format!(
-            "(c.listed = 1 AND coalesce(o.foreign_longest, 0) >= {long_secs} AND {role} NOT IN ({}))",
-            gateways.join(", ")
+            "(c.listed = 1 AND coalesce(o.foreign_longest, 0) >= {long_secs} AND {role} NOT IN ({}) AND NOT {})",
+            gateways.join(", "),
+            norm("tunnel_hosts")
         );
         format!(
             "WITH {} SELECT c.ip, c.listed, c.role, c.owner, c.network, c.in_range, \
@@ -166,6 +188,7 @@ impl RogueHost {
              greatest(coalesce(o.t1, i.t1), coalesce(i.t1, o.t1)) AS last_seen, {otp_col} AS otp_delivered, \
              {mismatch_smpp} AS mismatch_smpp, {mismatch_delivery} AS mismatch_delivery, {mismatch_tunnel} AS mismatch_tunnel \
              FROM cand c LEFT JOIN o ON o.ip = c.ip LEFT JOIN i ON i.ip = c.ip {otp_join} \
+             LEFT JOIN rs ON coalesce(rs.role, '') = coalesce(c.role, '') AND c.listed = 1 \
              WHERE c.listed = 0 OR {mismatch_smpp} OR {mismatch_delivery} OR {mismatch_tunnel} \
              ORDER BY c.ip",
             ctes.join(", ")
@@ -176,13 +199,22 @@ impl RogueHost {
         let s = &self.settings;
         let mut score = match a.listed {
             // Unknown to the inventory: what it talks to makes it a finding.
-            None => super::noisy_or(&[
-                (true, s.unknown_weight),
-                (a.signalling > 0, s.signalling_weight),
-                (a.db > 0, s.db_weight),
-                (a.foreign > 0, s.foreign_weight),
-                (a.span_hours >= s.long_hours, s.long_weight),
-            ]),
+            // An address inside a declared range that no host row names is how many a
+            // desktop of an office range is listed: what it does, not its absence from
+            // the host rows, makes it a lead.
+            None => {
+                let does = a.signalling > 0 || a.db > 0 || a.foreign > 0;
+                super::noisy_or(&[
+                    (!a.in_range, s.unknown_weight),
+                    (a.signalling > 0, s.signalling_weight),
+                    (a.db > 0, s.db_weight),
+                    (a.foreign > 0, s.foreign_weight),
+                    (
+                        a.span_hours >= s.long_hours && (does || !a.in_range),
+                        s.long_weight,
+                    ),
+                ])
+            }
             // Listed: only what its role does not do counts; its databases and its
             // uptime are what a listed server has.
             Some(m) => {
@@ -247,6 +279,7 @@ impl Detector for RogueHost {
                             / 3600.0,
                         span_hours,
                         otp_delivered: c.int("otp_delivered", row)?.unwrap_or(0),
+                        in_range: !listed && flag("in_range")?,
                         listed: if listed {
                             Some(Mismatch {
                                 smpp: flag("mismatch_smpp")?,
@@ -269,7 +302,7 @@ impl Detector for RogueHost {
                     let role = c.text("role", row)?;
                     let owner = c.text("owner", row)?;
                     let network = c.text("network", row)?;
-                    let in_range = flag("in_range")?;
+                    let in_range = act.in_range;
                     let why = match act.listed {
                         None => {
                             let mut talks = Vec::new();
@@ -481,5 +514,12 @@ mod tests {
             ..Activity::default()
         };
         assert_eq!(d.score(&busy), 0.0);
+        // An unlisted desktop of a declared office range doing nothing notable.
+        let desktop = Activity {
+            span_hours: 9.0,
+            in_range: true,
+            ..Activity::default()
+        };
+        assert_eq!(d.score(&desktop), 0.0);
     }
 }
