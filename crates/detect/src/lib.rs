@@ -67,6 +67,8 @@ pub struct Config {
     pub rogue_host: detectors::rogue_host::Settings,
     pub jump_host: detectors::jump_host::Settings,
     pub insider: detectors::insider::Settings,
+    /// The role vocabulary of the asset inventory, shared by the insider-side detectors.
+    pub inventory: sql::InventorySettings,
 }
 
 /// A configuration file that could not be used.
@@ -166,6 +168,11 @@ impl Config {
         settings::render_section::<rogue_host::Settings>("rogue_host", rogue_host::ABOUT, &mut out);
         settings::render_section::<jump_host::Settings>("jump_host", jump_host::ABOUT, &mut out);
         settings::render_section::<insider::Settings>("insider", insider::ABOUT, &mut out);
+        settings::render_section::<sql::InventorySettings>(
+            "inventory",
+            sql::INVENTORY_ABOUT,
+            &mut out,
+        );
         out
     }
 }
@@ -179,6 +186,7 @@ pub fn registry(config: &Config) -> Vec<Box<dyn Detector>> {
         Box::new(leaked_block::LeakedBlock::new(config.leaked_block.clone())),
         Box::new(core_interception::CoreInterception::new(
             config.core_interception.clone(),
+            config.inventory.clone(),
         )),
         Box::new(sim_farm::SimFarm::new(config.sim_farm.clone())),
         Box::new(bulk_account::BulkAccount::new(config.bulk_account.clone())),
@@ -192,8 +200,14 @@ pub fn registry(config: &Config) -> Vec<Box<dyn Detector>> {
         )),
         Box::new(mule::Mule::new(config.mule.clone())),
         Box::new(linked_case::LinkedCase::new(config.linked_case.clone())),
-        Box::new(rogue_host::RogueHost::new(config.rogue_host.clone())),
-        Box::new(jump_host::JumpHost::new(config.jump_host.clone())),
+        Box::new(rogue_host::RogueHost::new(
+            config.rogue_host.clone(),
+            config.inventory.clone(),
+        )),
+        Box::new(jump_host::JumpHost::new(
+            config.jump_host.clone(),
+            config.inventory.clone(),
+        )),
         Box::new(insider::Insider::new(config.insider.clone())),
     ]
 }

@@ -191,32 +191,83 @@ pub fn signup_ctes(has_attach: bool, has_subscribers: bool, window_s: i64) -> Ve
 /// (as SQL list), as opposed to numbers named in cases.
 pub const NUMBER_SIDE: &str = "('otp_sink', 'leaked_block', 'core_interception')";
 
-/// Roles (`assets.role`) of the nodes that carry SMS and signalling: talking to them is
-/// what a host stealing codes must do, and taking delivery of subscribers' messages is
-/// theirs alone to do.
-pub const SIGNALLING_ROLES: &str =
-    "('smsc', 'smsgw', 'hlr', 'stp', 'hss', 'msc', 'mme', 'smsf', 'ipsmgw', 'signalling')";
+/// What `[inventory]` of `duanka.toml` is about.
+pub const INVENTORY_ABOUT: &str = "inventory: what the roles of your asset inventory (assets.role) do; every inventory names them its own way";
 
-/// Parts of the role names of hosts that bind to an SMSC over SMPP by design: the SMS
-/// and signalling nodes, the value-added and notification platforms (ESMEs), SMS
-/// gateways and the SMS test lab. Matched as parts of the role, any case, because every
-/// inventory names its roles its own way (`smsgw`, `sms-gateway`, `vas`, `qa-lab`, ...).
-pub const SMPP_ROLE_PARTS: &[&str] = &[
-    "sms", "smpp", "esme", "vas", "notif", "test", "lab", "gateway", "gw", "signal",
-];
-
-/// SQL: the role in `column` is one that binds to an SMSC by design (see
-/// [`SMPP_ROLE_PARTS`]); false for a missing role.
-pub fn smpp_role(column: &str) -> String {
-    let parts: Vec<String> = SMPP_ROLE_PARTS
-        .iter()
-        .map(|p| format!("strpos(lower(coalesce({column}, '')), '{p}') > 0"))
-        .collect();
-    format!("({})", parts.join(" OR "))
+crate::settings! {
+    /// The role vocabulary of the asset inventory, shared by `rogue_host`,
+    /// `core_interception` and `jump_host`. Roles are compared in lower case.
+    InventorySettings {
+        /// Roles of the nodes that carry SMS and signalling: talking to them is what a host
+        /// stealing codes must do, and taking delivery of subscribers' messages is theirs
+        /// alone to do.
+        signalling_roles: Vec<String> = ["smsc", "smsgw", "hlr", "stp", "hss", "msc", "mme", "smsf", "ipsmgw", "signalling"]
+            .map(String::from)
+            .to_vec(),
+        /// Parts of the role names of hosts that bind to an SMSC over SMPP by design (SMS
+        /// and signalling nodes, value-added and notification platforms, SMS gateways, the
+        /// SMS test lab), matched anywhere in the role: `sms-gateway`, `qa-lab`, ...
+        smpp_role_parts: Vec<String> = ["sms", "smpp", "esme", "vas", "notif", "test", "lab", "gateway", "gw", "signal"]
+            .map(String::from)
+            .to_vec(),
+        /// Roles of the hosts that hold connections abroad by design: the gateways.
+        gateway_roles: Vec<String> = ["vpn", "jump", "proxy"].map(String::from).to_vec(),
+    }
 }
 
-/// Roles of the hosts that hold connections abroad by design: the gateways.
-pub const GATEWAY_ROLES: &[&str] = &["vpn", "jump", "proxy"];
+impl InventorySettings {
+    /// SQL: the role in `column` is one of `signalling_roles`.
+    pub fn signalling(&self, column: &str) -> String {
+        role_in(column, &self.signalling_roles)
+    }
+
+    /// SQL: the role in `column` is one that binds to an SMSC by design; false for a
+    /// missing role.
+    pub fn smpp(&self, column: &str) -> String {
+        let parts: Vec<String> = self
+            .smpp_role_parts
+            .iter()
+            .filter(|p| !p.trim().is_empty())
+            .map(|p| format!("strpos(lower(coalesce({column}, '')), {}) > 0", quoted(p)))
+            .collect();
+        if parts.is_empty() {
+            "FALSE".into()
+        } else {
+            format!("({})", parts.join(" OR "))
+        }
+    }
+
+    /// SQL: the role in `column` is one of `gateway_roles`.
+    pub fn gateway(&self, column: &str) -> String {
+        role_in(column, &self.gateway_roles)
+    }
+
+    /// Whether `role` is one of `gateway_roles`.
+    pub fn is_gateway(&self, role: &str) -> bool {
+        self.gateway_roles
+            .iter()
+            .any(|g| g.trim().eq_ignore_ascii_case(role.trim()))
+    }
+}
+
+/// A text as an SQL string literal, lower-cased.
+fn quoted(text: &str) -> String {
+    format!("'{}'", text.trim().to_lowercase().replace('\'', "''"))
+}
+
+/// SQL: `column` (lower-cased) is one of `roles`; false for a missing role.
+fn role_in(column: &str, roles: &[String]) -> String {
+    let items: Vec<String> = roles
+        .iter()
+        .filter(|r| !r.trim().is_empty())
+        .map(|r| quoted(r))
+        .collect();
+    if items.is_empty() {
+        "FALSE".into()
+    } else {
+        format!("coalesce(lower({column}) IN ({}), false)", items.join(", "))
+    }
+}
 
 /// The inventory as `inv(cidr, host, plen, role, owner, network, approves)`. `assets.ip`
 /// is normalised to CIDR form, so a single address (`/32`, `/128`) gets its plain text in

@@ -153,7 +153,11 @@ impl World {
     }
 
     fn run(&self) -> Vec<Alert> {
-        common::scan_files(
+        self.run_with(&duanka_detect::Config::default())
+    }
+
+    fn run_with(&self, config: &duanka_detect::Config) -> Vec<Alert> {
+        common::scan_files_with(
             self.name,
             &[
                 ("assets.csv", &self.assets),
@@ -166,6 +170,7 @@ impl World {
                 ("registrations.csv", &self.registrations),
             ],
             2,
+            config,
         )
         .alerts
     }
@@ -382,5 +387,36 @@ fn a_host_named_instead_of_addressed_is_the_same_host() {
     assert_eq!(
         evidence(&alerts, "insider", INSIDER, "created_rogue_host"),
         Some(&Figure::Text("10.9.2.163".into()))
+    );
+}
+
+#[test]
+fn the_inventory_says_what_its_roles_do() {
+    let mut w = World::new("vocabulary");
+    // This operator lists its SMS test bench as role `qa`; it binds to the SMSC all day
+    // and keeps a vendor's remote session abroad open.
+    w.asset("10.9.2.50,qa-bench,qa,qa,mgmt");
+    for h in 0..24 {
+        w.flow(
+            h * 3600 + 10,
+            h * 3600 + 3000,
+            "10.9.2.50",
+            SMSC,
+            2775,
+            700_000,
+        );
+    }
+    w.flow(30, 86_000, "10.9.2.50", ABROAD, 443, 90_000_000);
+    let alerts = w.run();
+    assert!(score(&alerts, "rogue_host", "10.9.2.50") >= Severity::MEDIUM_FROM);
+    // Told that `qa` hosts bind to the SMSC and that `qa` is a gateway, duanka clears it.
+    let mut config = duanka_detect::Config::default();
+    config.inventory.smpp_role_parts.push("QA".into());
+    config.inventory.gateway_roles.push("qa".into());
+    let alerts = w.run_with(&config);
+    assert_eq!(
+        score(&alerts, "rogue_host", "10.9.2.50"),
+        0.0,
+        "{alerts:#?}"
     );
 }

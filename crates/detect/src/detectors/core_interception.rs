@@ -21,6 +21,7 @@ use datafusion::prelude::SessionContext;
 use duanka_model::{Alert, Figure, Severity, parse_ip};
 
 use super::Columns;
+use crate::sql::InventorySettings;
 use crate::{BoxFuture, Detector, DetectorInfo};
 
 /// What the `[core_interception]` section of `duanka.toml` is about.
@@ -41,6 +42,7 @@ crate::settings! {
 
 pub struct CoreInterception {
     settings: Settings,
+    inventory: InventorySettings,
 }
 
 fn otp_rows() -> String {
@@ -51,8 +53,11 @@ fn otp_rows() -> String {
 }
 
 impl CoreInterception {
-    pub fn new(settings: Settings) -> Self {
-        CoreInterception { settings }
+    pub fn new(settings: Settings, inventory: InventorySettings) -> Self {
+        CoreInterception {
+            settings,
+            inventory,
+        }
     }
 
     fn node_plan(&self, has_attach: bool, has_assets: bool) -> String {
@@ -96,9 +101,8 @@ impl CoreInterception {
             ctes.extend(crate::sql::inventory_match("nodes"));
             (
                 format!(
-                    "m.listed AS listed, m.role AS role, m.owner AS owner, \
-                     coalesce(m.role, '') IN {} AS signalling_role",
-                    crate::sql::SIGNALLING_ROLES
+                    "m.listed AS listed, m.role AS role, m.owner AS owner, {} AS signalling_role",
+                    self.inventory.signalling("m.role")
                 ),
                 "LEFT JOIN inv_match m ON m.ip = n.node",
             )
@@ -364,7 +368,7 @@ mod tests {
 
     #[test]
     fn inventory_and_presence_decide() {
-        let d = CoreInterception::new(Settings::default());
+        let d = CoreInterception::new(Settings::default(), InventorySettings::default());
         // A rogue host: many numbers, none attached, not inventoried.
         assert!(d.node_score(200, 15, Some(200), Listing::Unlisted) >= 0.9);
         // The same host registered by its owner as an OSS server: not cleared.

@@ -21,6 +21,7 @@ use datafusion::prelude::SessionContext;
 use duanka_model::{Alert, Figure, Severity};
 
 use super::{Columns, has};
+use crate::sql::InventorySettings;
 use crate::{BoxFuture, Detector, DetectorInfo, FINDINGS};
 
 /// What the `[jump_host]` section of `duanka.toml` is about.
@@ -40,7 +41,7 @@ crate::settings! {
         domestic_factor: f64 = 0.3,
         /// Factor for a destination whose country `geoip` does not know.
         unknown_factor: f64 = 0.6,
-        /// Factor for a tunnel held by an approved gateway (`assets.role` vpn, jump, proxy).
+        /// Factor for a tunnel held by an approved gateway (`[inventory] gateway_roles`).
         gateway_factor: f64 = 0.35,
         /// Factor for a tunnel held by another inventoried host: below one half, since
         /// listed servers keep regular connections abroad for telemetry, updates and
@@ -57,6 +58,7 @@ crate::settings! {
 
 pub struct JumpHost {
     settings: Settings,
+    inventory: InventorySettings,
 }
 
 /// One (source, destination) pair's figures.
@@ -82,8 +84,11 @@ struct Pair {
 }
 
 impl JumpHost {
-    pub fn new(settings: Settings) -> Self {
-        JumpHost { settings }
+    pub fn new(settings: Settings, inventory: InventorySettings) -> Self {
+        JumpHost {
+            settings,
+            inventory,
+        }
     }
 
     /// Reads `flow_pairs` and `flow_hosts` (see `sql::ensure_flow_tables`); the gaps of
@@ -198,7 +203,7 @@ impl Detector for JumpHost {
                         3
                     } else if c.int("src_listed", row)? != Some(1) {
                         0
-                    } else if crate::sql::GATEWAY_ROLES.contains(&role.as_str()) {
+                    } else if self.inventory.is_gateway(&role) {
                         1
                     } else {
                         2
@@ -342,7 +347,7 @@ mod tests {
 
     #[test]
     fn tunnels_and_beacons_abroad_from_unknown_hosts_score_high() {
-        let d = JumpHost::new(Settings::default());
+        let d = JumpHost::new(Settings::default(), InventorySettings::default());
         let score = |p: &Pair| d.tunnel(p) * d.place(&p.country) * d.holder(p);
         // A day-long tunnel abroad from an unlisted host.
         assert!(score(&pair(23.9, 1, None, "KH", 0)) >= 0.8);

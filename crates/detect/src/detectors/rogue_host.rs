@@ -14,7 +14,7 @@
 //! - listed, but behaving against its role: the inventory is maintained by people, and
 //!   the insider may be one of them (he registers his server as `oss`, owned by himself).
 //!   A listing never clears a host that binds to an SMSC over SMPP when its role is not
-//!   one that does (`sql::SMPP_ROLE_PARTS`: SMS nodes, VAS platforms, the test lab), takes
+//!   one that does (`[inventory] smpp_role_parts`: SMS nodes, VAS platforms, the test lab), takes
 //!   delivery of subscribers' verification codes when it is no signalling element, or
 //!   holds a connection abroad for `long_hours` when it is no gateway. The mismatch is
 //!   the evidence, and the alert names the role and owner the listing claims.
@@ -28,6 +28,7 @@ use datafusion::prelude::SessionContext;
 use duanka_model::{Alert, Figure, Severity};
 
 use super::{Columns, has};
+use crate::sql::InventorySettings;
 use crate::{BoxFuture, Detector, DetectorInfo};
 
 /// What the `[rogue_host]` section of `duanka.toml` is about.
@@ -69,6 +70,7 @@ crate::settings! {
 
 pub struct RogueHost {
     settings: Settings,
+    inventory: InventorySettings,
 }
 
 /// What one candidate did.
@@ -106,32 +108,30 @@ impl Mismatch {
 }
 
 impl RogueHost {
-    pub fn new(settings: Settings) -> Self {
-        RogueHost { settings }
+    pub fn new(settings: Settings, inventory: InventorySettings) -> Self {
+        RogueHost {
+            settings,
+            inventory,
+        }
     }
 
     /// Reads `flow_pairs` and `flow_hosts` (see `sql::ensure_flow_tables`).
     fn plan(&self, present: &[String]) -> String {
         let home = self.settings.home_country.replace('\'', "").to_uppercase();
         let foreign = format!("h.country NOT IN ('{home}', 'PRIVATE', 'UNKNOWN')");
-        let role = "coalesce(c.role, '')";
-        let gateways: Vec<String> = crate::sql::GATEWAY_ROLES
-            .iter()
-            .map(|r| format!("'{r}'"))
-            .collect();
         let mut ctes = vec![
             // Internal: private, or in a network the inventory has hosts in or declares.
             "cand AS (SELECT ip, listed, role, owner, network, in_range FROM flow_hosts WHERE private OR own_net)"
                 .to_string(),
             format!(
                 "o AS (SELECT c.ip, sum(p.flows) AS flows_out, sum(p.bytes) AS bytes_out, min(p.t0) AS t0, max(p.t1) AS t1, \
-                 sum(CASE WHEN h.role IN {roles} THEN p.flows ELSE p.smpp END) AS signalling, sum(p.smpp) AS smpp, \
+                 sum(CASE WHEN {roles} THEN p.flows ELSE p.smpp END) AS signalling, sum(p.smpp) AS smpp, \
                  sum(CASE WHEN h.role = 'db' THEN p.flows ELSE 0 END) AS db, \
                  sum(CASE WHEN {foreign} THEN p.flows ELSE 0 END) AS foreign_flows, \
                  sum(CASE WHEN {foreign} THEN 1 ELSE 0 END) AS foreign_peers, \
                  max(CASE WHEN {foreign} THEN p.longest ELSE 0 END) AS foreign_longest \
                  FROM cand c JOIN flow_pairs p ON p.src = c.ip LEFT JOIN flow_hosts h ON h.ip = p.dst GROUP BY c.ip)",
-                roles = crate::sql::SIGNALLING_ROLES
+                roles = self.inventory.signalling("h.role")
             ),
             "i AS (SELECT c.ip, sum(p.flows) AS flows_in, min(p.t0) AS t0, max(p.t1) AS t1, sum(p.ssh) AS ssh_in \
              FROM cand c JOIN flow_pairs p ON p.dst = c.ip GROUP BY c.ip)"
@@ -166,16 +166,16 @@ impl RogueHost {
         // A listed host is a candidate only for what its role does not do.
         let mismatch_smpp = format!(
             "(c.listed = 1 AND coalesce(o.smpp, 0) > 0 AND NOT {} AND NOT {})",
-            crate::sql::smpp_role("c.role"),
+            self.inventory.smpp("c.role"),
             norm("smpp_hosts")
         );
         let mismatch_delivery = format!(
-            "(c.listed = 1 AND {otp_col} > 0 AND {role} NOT IN {})",
-            crate::sql::SIGNALLING_ROLES
+            "(c.listed = 1 AND {otp_col} > 0 AND NOT {})",
+            self.inventory.signalling("c.role")
         );
         let mismatch_tunnel = format!(
-            "(c.listed = 1 AND coalesce(o.foreign_longest, 0) >= {long_secs} AND {role} NOT IN ({}) AND NOT {})",
-            gateways.join(", "),
+            "(c.listed = 1 AND coalesce(o.foreign_longest, 0) >= {long_secs} AND NOT {} AND NOT {})",
+            self.inventory.gateway("c.role"),
             norm("tunnel_hosts")
         );
         format!(
@@ -438,7 +438,7 @@ mod tests {
 
     #[test]
     fn unknown_alone_is_a_lead_and_delivering_codes_is_high() {
-        let d = RogueHost::new(Settings::default());
+        let d = RogueHost::new(Settings::default(), InventorySettings::default());
         let idle = Activity::default();
         assert!(d.score(&idle) < 0.5);
         let smpp = Activity {
@@ -463,7 +463,7 @@ mod tests {
 
     #[test]
     fn a_listing_clears_only_what_the_role_does() {
-        let d = RogueHost::new(Settings::default());
+        let d = RogueHost::new(Settings::default(), InventorySettings::default());
         // Self-registered as `oss`: its SMPP bind is a lead, with its tunnel abroad a
         // finding, and the codes it takes make it high.
         let binds = Activity {

@@ -11,19 +11,39 @@ use duanka_model::{Alert, Figure};
 /// Writes `files` (name, text) into a fresh folder named after `name`, scans it with every
 /// detector on `threads` threads, removes the folder and returns what the scan found.
 pub fn scan_files(name: &str, files: &[(&str, &str)], threads: usize) -> ScanOutput {
+    scan_files_with(name, files, threads, &Config::default())
+}
+
+/// The same, with these settings.
+pub fn scan_files_with(
+    name: &str,
+    files: &[(&str, &str)],
+    threads: usize,
+    config: &Config,
+) -> ScanOutput {
     let dir = std::env::temp_dir().join(format!("duanka-test-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     for (file, text) in files {
         std::fs::write(dir.join(file), text).unwrap();
     }
-    let out = scan_dir(&dir, threads, None);
+    let out = scan_dir_with(&dir, threads, None, config);
     let _ = std::fs::remove_dir_all(&dir);
     out
 }
 
 /// Scans a dataset folder, optionally as if table `drop_table` were absent.
 pub fn scan_dir(dir: &Path, threads: usize, drop_table: Option<&str>) -> ScanOutput {
+    scan_dir_with(dir, threads, drop_table, &Config::default())
+}
+
+/// The same, with these settings.
+pub fn scan_dir_with(
+    dir: &Path,
+    threads: usize,
+    drop_table: Option<&str>,
+    config: &Config,
+) -> ScanOutput {
     let ds = read_dataset(
         dir,
         &ReadOptions {
@@ -44,7 +64,7 @@ pub fn scan_dir(dir: &Path, threads: usize, drop_table: Option<&str>) -> ScanOut
         .unwrap();
     rt.block_on(async {
         let ctx = duanka_query::session_for(&ds, threads).unwrap();
-        scan(&ctx, &present, &registry(&Config::default()), &|_, _| {})
+        scan(&ctx, &present, &registry(config), &|_, _| {})
             .await
             .unwrap()
     })
