@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::Context;
-use duanka_detect::{Config, Outcome, registry, scan};
+use duanka_detect::{Config, Outcome};
 use duanka_model::{Alert, Figure};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -91,55 +91,44 @@ pub(crate) fn run(a: &ScanArgs) -> Result<(), Failure> {
     let ds = read::read(dataset, args, None)?;
     let read_ms = t_read.elapsed().as_millis();
     let threads = read::threads(args);
-    let present: Vec<String> = ds.tables.iter().map(|t| t.name().to_string()).collect();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
         .enable_all()
         .build()
         .map_err(Failure::internal)?;
-    let t_scan = Instant::now();
-    let detectors = registry(&config);
     let bar = (!args.quiet).then(|| {
-        let b = ProgressBar::new(detectors.len() as u64);
+        let b = ProgressBar::new(0);
         b.set_style(
             ProgressStyle::with_template("{spinner} detectors {bar:30} {pos}/{len} {msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         b
     });
-    let on_start = |name: &str, done: usize| {
-        if let Some(b) = &bar {
-            b.set_position(done as u64);
-            b.set_message(name.to_string());
+    let progress = |p: duanka_engine::Progress<'_>| {
+        let Some(b) = &bar else { return };
+        match p {
+            duanka_engine::Progress::Detector { name, done, total } => {
+                b.set_length(total as u64);
+                b.set_position(done as u64);
+                b.set_message(name.to_string());
+            }
+            duanka_engine::Progress::Linking => b.set_message("linking"),
         }
     };
-    // One session for the detectors, linkage and the report's figures: the summaries the
-    // detectors build (classified OTPs, flow pairs) serve the later stages too.
-    let ctx = duanka_query::session_for(&ds, threads).map_err(Failure::internal)?;
-    let (result, scan_ms, linked, link_ms) = runtime
-        .block_on(async {
-            let result = scan(&ctx, &present, &detectors, &on_start).await?;
-            let scan_ms = t_scan.elapsed().as_millis();
-            if let Some(b) = &bar {
-                b.set_message("linking");
-            }
-            let t_link = Instant::now();
-            let linked = if a.no_link {
-                None
-            } else {
-                let input = duanka_engine::LinkInput {
-                    ctx: &ctx,
-                    present: &present,
-                    alerts: &result.alerts,
-                };
-                Some(duanka_engine::link(&input, &duanka_link::Settings::default()).await?)
-            };
-            anyhow::Ok((result, scan_ms, linked, t_link.elapsed().as_millis()))
-        })
+    let link_settings = duanka_link::Settings::default();
+    let settings = duanka_engine::ScanSettings {
+        detectors: &config,
+        link: (!a.no_link).then_some(&link_settings),
+        threads,
+    };
+    let scanned = runtime
+        .block_on(duanka_engine::scan(&ds, &settings, &progress))
         .map_err(Failure::internal)?;
     if let Some(b) = bar {
         b.finish_and_clear();
     }
+    let (ctx, result, linked) = (&scanned.ctx, &scanned.output, &scanned.linked);
+    let (scan_ms, link_ms) = (scanned.detect_ms, scanned.link_ms);
 
     std::fs::create_dir_all(out)
         .with_context(|| format!("{}: cannot create the output folder", out.display()))
@@ -222,7 +211,7 @@ pub(crate) fn run(a: &ScanArgs) -> Result<(), Failure> {
         out.display()
     );
     if !a.no_report {
-        crate::figures::write_report(&runtime, &ctx, out)?;
+        crate::figures::write_report(&runtime, ctx, out)?;
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
-//! The stages after the detectors. For now: linkage — turning a scanned dataset and its
-//! alerts into the entity graph of `duanka-link` (which edges, from which table and
-//! column, with what provenance) and building clusters, chains and warnings from it.
+//! The scan pipeline and the stages after the detectors: `pipeline::scan` runs a session,
+//! the detectors and linkage for every face (CLI, server); `linkage` turns a scanned
+//! dataset and its alerts into the entity graph of `duanka-link` (which edges, from which
+//! table and column, with what provenance) and builds clusters, chains and warnings.
 //!
 //! Relational work stays in DataFusion plans over the contract tables (plus the
 //! `findings` table of the alerts); the graph work runs in `duanka-link` over the much
@@ -8,5 +9,7 @@
 //! or write files (callers write the outputs `Linked` renders).
 
 pub mod linkage;
+pub mod pipeline;
 
 pub use linkage::{LinkInput, link};
+pub use pipeline::{Progress, ScanError, ScanSettings, Scanned, scan};

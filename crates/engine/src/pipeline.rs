@@ -1,0 +1,106 @@
+//! One scan, whichever face asks for it (`duanka scan`, `duanka demo`, the server to
+//! come): a DataFusion session over the dataset, every detector whose tables are
+//! present, then linkage — progress reported through a callback, each stage timed. The
+//! faces keep reading their flags, printing and writing files.
+
+use std::time::Instant;
+
+use datafusion::error::DataFusionError;
+use datafusion::prelude::SessionContext;
+use duanka_detect::ScanOutput;
+use duanka_ingest::Dataset;
+use duanka_link::Linked;
+
+use crate::linkage::{LinkInput, LinkageError, link};
+
+/// What a scan is asked to do.
+pub struct ScanSettings<'a> {
+    pub detectors: &'a duanka_detect::Config,
+    /// `None`: no linkage (alerts only).
+    pub link: Option<&'a duanka_link::Settings>,
+    /// Threads of the session's plans.
+    pub threads: usize,
+}
+
+/// Where a scan is, for a progress display.
+#[derive(Debug, Clone, Copy)]
+pub enum Progress<'a> {
+    /// Detector `name` starts; `done` of `total` have run.
+    Detector {
+        name: &'a str,
+        done: usize,
+        total: usize,
+    },
+    /// The detectors are done; linkage starts.
+    Linking,
+}
+
+/// What a scan found, with the session it ran in: the report's figures read the same
+/// session, so the summaries the detectors built (classified OTPs, flow pairs) serve
+/// them too.
+pub struct Scanned {
+    pub ctx: SessionContext,
+    /// The tables the dataset holds.
+    pub present: Vec<String>,
+    pub output: ScanOutput,
+    pub linked: Option<Linked>,
+    /// Time of the detectors (with the session), milliseconds.
+    pub detect_ms: u128,
+    /// Time of linkage, milliseconds (0 without it).
+    pub link_ms: u128,
+}
+
+/// Why a scan stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    #[error("running the detectors: {0}")]
+    Detect(#[from] DataFusionError),
+    #[error(transparent)]
+    Link(#[from] LinkageError),
+}
+
+/// Runs the detectors over `dataset`, then linkage unless told not to.
+pub async fn scan(
+    dataset: &Dataset,
+    settings: &ScanSettings<'_>,
+    progress: &(dyn Fn(Progress<'_>) + Sync),
+) -> Result<Scanned, ScanError> {
+    let t_detect = Instant::now();
+    let present: Vec<String> = dataset
+        .tables
+        .iter()
+        .map(|t| t.name().to_string())
+        .collect();
+    let detectors = duanka_detect::registry(settings.detectors);
+    let total = detectors.len();
+    let ctx = duanka_query::session_for(dataset, settings.threads)?;
+    let on_start = |name: &str, done: usize| progress(Progress::Detector { name, done, total });
+    let output = duanka_detect::scan(&ctx, &present, &detectors, &on_start).await?;
+    let detect_ms = t_detect.elapsed().as_millis();
+    let t_link = Instant::now();
+    let linked = match settings.link {
+        Some(link_settings) => {
+            progress(Progress::Linking);
+            let input = LinkInput {
+                ctx: &ctx,
+                present: &present,
+                alerts: &output.alerts,
+            };
+            Some(link(&input, link_settings).await?)
+        }
+        None => None,
+    };
+    let link_ms = if linked.is_some() {
+        t_link.elapsed().as_millis()
+    } else {
+        0
+    };
+    Ok(Scanned {
+        ctx,
+        present,
+        output,
+        linked,
+        detect_ms,
+        link_ms,
+    })
+}
