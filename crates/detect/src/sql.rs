@@ -51,22 +51,19 @@ pub async fn ensure_otp_table(ctx: &SessionContext) -> Result<(), DataFusionErro
     // An SMSC may name the peer that took delivery by its configured name rather than its
     // address: a name the inventory gives one single address is read as that address, so
     // that the node, its flows and its audit trail are one host.
-    let sql = if ctx.table_exist("assets")? {
-        format!(
-            "WITH {HOST_NAMES} \
-             SELECT s.msisdn, s.peer_key, s.ts, coalesce(n.ip, CAST(s.delivery_node AS VARCHAR)) AS node FROM sms s \
-             LEFT JOIN host_names n ON n.name = lower(CAST(s.delivery_node AS VARCHAR)) \
-             WHERE s.direction = 'MT' AND {}",
-            OTP_PREDICATE
-                .replace("category", "s.category")
-                .replace("content", "s.content")
+    let (names, node, join) = if ctx.table_exist("assets")? {
+        (
+            format!("WITH {HOST_NAMES} "),
+            "coalesce(n.ip, CAST(delivery_node AS VARCHAR))",
+            "LEFT JOIN host_names n ON n.name = lower(CAST(delivery_node AS VARCHAR))",
         )
     } else {
-        format!(
-            "SELECT msisdn, peer_key, ts, CAST(delivery_node AS VARCHAR) AS node FROM sms \
-             WHERE direction = 'MT' AND {OTP_PREDICATE}"
-        )
+        (String::new(), "CAST(delivery_node AS VARCHAR)", "")
     };
+    let sql = format!(
+        "{names}SELECT msisdn, peer_key, ts, {node} AS node FROM sms {join} \
+         WHERE direction = 'MT' AND {OTP_PREDICATE}"
+    );
     materialise(ctx, OTP_TABLE, &sql).await
 }
 
@@ -299,20 +296,27 @@ pub const HOST_NAMES: &str = "host_names AS (SELECT lower(trim(CAST(hostname AS 
 /// `in_range` when a range row covers it (an unlisted host of a declared network).
 /// Includes [`INVENTORY`].
 pub fn inventory_match(addrs: &str) -> Vec<String> {
+    let mut ctes = vec![INVENTORY.to_string()];
+    ctes.extend(inventory_match_into(addrs, "inv_match"));
+    ctes
+}
+
+/// The same match as [`inventory_match`] under the name `out`, for a plan that already
+/// holds [`INVENTORY`] and matches a second set of addresses.
+pub fn inventory_match_into(addrs: &str, out: &str) -> Vec<String> {
     vec![
-        INVENTORY.to_string(),
         format!(
-            "inv_hit AS (SELECT a.ip, i.plen, i.role, i.owner, i.network, i.approves FROM {addrs} a JOIN inv i ON i.host = a.ip \
+            "{out}_hit AS (SELECT a.ip, i.plen, i.role, i.owner, i.network, i.approves FROM {addrs} a JOIN inv i ON i.host = a.ip \
              UNION ALL SELECT a.ip, i.plen, i.role, i.owner, i.network, i.approves FROM {addrs} a \
              CROSS JOIN (SELECT * FROM inv WHERE host IS NULL) i WHERE ip_in_cidr(a.ip, i.cidr))"
         ),
         format!(
-            "inv_match AS (SELECT a.ip, coalesce(bool_or(h.approves), false) AS listed, \
+            "{out} AS (SELECT a.ip, coalesce(bool_or(h.approves), false) AS listed, \
              first_value(h.role ORDER BY h.approves DESC, h.plen DESC) AS role, \
              first_value(h.owner ORDER BY h.approves DESC, h.plen DESC) AS owner, \
              first_value(h.network ORDER BY h.approves DESC, h.plen DESC) AS network, \
              coalesce(bool_or(NOT h.approves), false) AS in_range \
-             FROM {addrs} a LEFT JOIN inv_hit h ON h.ip = a.ip GROUP BY a.ip)"
+             FROM {addrs} a LEFT JOIN {out}_hit h ON h.ip = a.ip GROUP BY a.ip)"
         ),
     ]
 }

@@ -373,7 +373,8 @@ mod tests {
         assert!(d.node_score(200, 15, Some(200), Listing::Unlisted) >= 0.9);
         // The same host registered by its owner as an OSS server: not cleared.
         assert!(d.node_score(200, 15, Some(200), Listing::OtherRole) >= 0.9);
-        // Live victims: their other messages reach the radio, their codes go here.
+        // Live victims count among the diverted numbers as stock numbers do (the plan
+        // adds those whose other messages reach the radio), so they score alike.
         assert!(d.node_score(200, 15, Some(200), Listing::Unlisted) >= 0.9);
         // An approved SMS gateway, listed as one, serving attached numbers.
         assert!(d.node_score(20, 5, Some(0), Listing::Signalling) < 0.2);

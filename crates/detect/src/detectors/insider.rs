@@ -245,9 +245,11 @@ impl Insider {
                 "fromf AS (SELECT DISTINCT au.who, au.src AS host FROM au JOIN flagged f ON f.ip = au.src {ssh})"
             ));
             if has(present, "assets") {
+                // The owner is the one linkage links: that of the host's own row.
+                ctes.extend(crate::sql::inventory_match_into("flagged", "flagged_inv"));
                 ctes.push(
-                    "owned AS (SELECT DISTINCT lower(i.owner) AS owner, f.ip AS host FROM flagged f JOIN inv i \
-                     ON i.approves AND i.owner IS NOT NULL AND (i.host = f.ip OR (i.host IS NULL AND ip_in_cidr(f.ip, i.cidr))))"
+                    "owned AS (SELECT lower(trim(owner)) AS owner, ip AS host FROM flagged_inv \
+                     WHERE listed AND owner IS NOT NULL)"
                         .into(),
                 );
             } else {

@@ -93,18 +93,13 @@ struct Activity {
     listed: Option<Mismatch>,
 }
 
-/// What a listed host does that its listed role does not.
+/// What a listed host does that its listed role does not (the plan returns a listed host
+/// only when one of these holds).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 struct Mismatch {
     smpp: bool,
     delivery: bool,
     tunnel: bool,
-}
-
-impl Mismatch {
-    fn any(&self) -> bool {
-        self.smpp || self.delivery || self.tunnel
-    }
 }
 
 impl RogueHost {
@@ -179,7 +174,7 @@ impl RogueHost {
             norm("tunnel_hosts")
         );
         format!(
-            "WITH {} SELECT c.ip, c.listed, c.role, c.owner, c.network, c.in_range, \
+            "WITH {} SELECT * FROM (SELECT c.ip, c.listed, c.role, c.owner, c.network, c.in_range, \
              coalesce(o.flows_out, 0) AS flows_out, coalesce(i.flows_in, 0) AS flows_in, \
              coalesce(o.bytes_out, 0) AS bytes_out, coalesce(o.signalling, 0) AS signalling, coalesce(o.smpp, 0) AS smpp, \
              coalesce(o.db, 0) AS db, coalesce(o.foreign_flows, 0) AS foreign_flows, coalesce(i.ssh_in, 0) AS ssh_in, \
@@ -188,9 +183,9 @@ impl RogueHost {
              greatest(coalesce(o.t1, i.t1), coalesce(i.t1, o.t1)) AS last_seen, {otp_col} AS otp_delivered, \
              {mismatch_smpp} AS mismatch_smpp, {mismatch_delivery} AS mismatch_delivery, {mismatch_tunnel} AS mismatch_tunnel \
              FROM cand c LEFT JOIN o ON o.ip = c.ip LEFT JOIN i ON i.ip = c.ip {otp_join} \
-             LEFT JOIN rs ON coalesce(rs.role, '') = coalesce(c.role, '') AND c.listed = 1 \
-             WHERE c.listed = 0 OR {mismatch_smpp} OR {mismatch_delivery} OR {mismatch_tunnel} \
-             ORDER BY c.ip",
+             LEFT JOIN rs ON coalesce(rs.role, '') = coalesce(c.role, '') AND c.listed = 1) x \
+             WHERE x.listed = 0 OR x.mismatch_smpp OR x.mismatch_delivery OR x.mismatch_tunnel \
+             ORDER BY x.ip",
             ctes.join(", ")
         )
     }
@@ -290,9 +285,6 @@ impl Detector for RogueHost {
                             None
                         },
                     };
-                    if act.listed.is_some_and(|m| !m.any()) {
-                        continue;
-                    }
                     let score = self.score(&act);
                     if score < self.settings.report_from {
                         continue;
