@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     name = "duanka",
     version,
     about = "断卡 duanka: find every link of a phone-fraud supply chain in operator, platform and police data",
-    after_help = "Exit codes: 0 success, 1 internal error, 2 usage error, 3 unreadable input, 4 too many rejected rows.\n\
+    after_help = "Exit codes: 0 success, 1 internal error, 2 usage error, 3 unreadable input, 4 too many rejected rows, 5 audit chain broken.\n\
                   Environment: DUANKA_TZ (zone for local times), DUANKA_THREADS (worker threads)."
 )]
 pub struct Cli {
@@ -142,6 +142,23 @@ pub enum Command {
     Report {
         /// The scan's output folder.
         outdir: PathBuf,
+    },
+    /// Serve the analysts' API over a case store: sign-in and roles, the alert queue,
+    /// cases, clusters, reveals with a purpose, four-eyes exports, the audit log.
+    #[command(
+        after_help = "Examples:\n  duanka user add admin --role admin --db cases.db < password.txt\n  duanka serve --db cases.db\n  duanka serve --db postgres://duanka@db.internal/duanka --listen 0.0.0.0:8080 --scan-dir /srv/duanka/scans"
+    )]
+    Serve(crate::serve::ServeArgs),
+    /// Manage the users of a case store from the server's machine (the first user, a
+    /// locked-out admin).
+    User {
+        #[command(subcommand)]
+        command: crate::serve::UserCommand,
+    },
+    /// Check the case store's audit log.
+    Audit {
+        #[command(subcommand)]
+        command: crate::serve::AuditCommand,
     },
     /// Score a scan's alerts.jsonl and clusters.jsonl against a simulated world's
     /// truth.csv: precision, recall and F1 per label and per entity type, and the chain

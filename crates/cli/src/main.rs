@@ -10,6 +10,7 @@ mod link;
 mod read;
 mod reference;
 mod scan;
+mod serve;
 mod simulate;
 mod sql;
 
@@ -25,6 +26,7 @@ pub(crate) mod exit {
     pub const USAGE: u8 = 2;
     pub const INPUT: u8 = 3;
     pub const REJECTS: u8 = 4;
+    pub const BROKEN: u8 = 5;
 }
 
 /// A failure with the exit code it maps to.
@@ -108,6 +110,9 @@ fn main() -> ExitCode {
         Command::Demo(d) => demo::run(&d),
         Command::Reference { export } => reference::run(export.as_deref()),
         Command::Report { outdir } => figures::rerender(&outdir),
+        Command::Serve(a) => serve::serve(&a),
+        Command::User { command } => serve::user(&command),
+        Command::Audit { command } => serve::audit(&command),
         Command::Eval {
             outdir,
             truth,

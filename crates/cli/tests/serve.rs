@@ -1,0 +1,296 @@
+//! `duanka serve` as a process: the first admin made by `duanka user add`, sign-in over
+//! real HTTP, and crash safety: a stream of writes, the server killed with SIGKILL in the
+//! middle of it, restarted: every write it acknowledged is there and `duanka audit
+//! verify` passes. On SQLite, and on PostgreSQL when `DUANKA_TEST_PG_URL` is set.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+fn duanka() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_duanka"))
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// One HTTP/1.1 request on its own connection: status, headers, body.
+fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&Value>,
+) -> std::io::Result<(u16, String, String)> {
+    let mut s = TcpStream::connect(("127.0.0.1", port))?;
+    s.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let body = body.map(Value::to_string).unwrap_or_default();
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if !body.is_empty() {
+        req.push_str("Content-Type: application/json\r\n");
+    }
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(&body);
+    s.write_all(req.as_bytes())?;
+    let mut raw = String::new();
+    s.read_to_string(&mut raw)?;
+    let (head, rest) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    Ok((status, head.to_string(), rest.to_string()))
+}
+
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Server {
+    fn start(db: &str) -> Server {
+        let port = free_port();
+        let child = duanka()
+            .args(["serve", "--db", db, "--listen", &format!("127.0.0.1:{port}")])
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(started.elapsed() < Duration::from_secs(30), "the server did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Server { child, port }
+    }
+
+    fn kill(mut self) {
+        // SIGKILL: no chance to flush or close anything.
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Signs in: the cookie and the CSRF token.
+fn login(port: u16, name: &str, password: &str) -> (String, String) {
+    let (status, head, body) = http(
+        port,
+        "POST",
+        "/api/login",
+        &[],
+        Some(&json!({"name": name, "password": password})),
+    )
+    .unwrap();
+    assert_eq!(status, 200, "{head}\n{body}");
+    let cookie = head
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: "))
+        .and_then(|c| c.split(';').next())
+        .unwrap()
+        .to_string();
+    let v: Value = serde_json::from_str(&body).unwrap();
+    (cookie, v["csrf_token"].as_str().unwrap().to_string())
+}
+
+fn call(port: u16, s: &(String, String), method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
+    let (status, _, text) = http(
+        port,
+        method,
+        path,
+        &[("Cookie", &s.0), ("X-CSRF-Token", &s.1)],
+        body,
+    )
+    .unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+const PASSWORD: &str = "a long enough password";
+
+fn add_admin(db: &str) {
+    let mut c = duanka()
+        .args(["user", "add", "adm", "--role", "admin", "--db", db])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    c.stdin.take().unwrap().write_all(format!("{PASSWORD}\n").as_bytes()).unwrap();
+    let out = c.wait_with_output().unwrap();
+    assert!(out.status.success());
+}
+
+fn verify(db: &str) -> std::process::Output {
+    duanka().args(["audit", "verify", "--db", db]).output().unwrap()
+}
+
+fn crash_keeps_every_acknowledged_write(db: &str, dir: &Path) {
+    // The first user must be an admin.
+    let out = duanka()
+        .args(["user", "add", "ana", "--role", "analyst", "--db", db])
+        .stdin(Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    add_admin(db);
+
+    let scan = dir.join("scan");
+    std::fs::create_dir_all(&scan).unwrap();
+    std::fs::write(
+        scan.join("alerts.jsonl"),
+        "{\"detector\":\"otp_sink\",\"entity_type\":\"msisdn\",\"entity_id\":\"8613312345678\",\"score\":0.9,\"severity\":\"high\"}\n",
+    )
+    .unwrap();
+    let server = Server::start(db);
+    let adm = login(server.port, "adm", PASSWORD);
+    let (s, _) = call(server.port, &adm, "POST", "/api/scans/import", Some(&json!({"path": scan.display().to_string()})));
+    assert_eq!(s, 200);
+    let (s, _) = call(server.port, &adm, "POST", "/api/users", Some(&json!({"name": "ana", "role": "analyst", "password": PASSWORD})));
+    assert_eq!(s, 200);
+    let ana = login(server.port, "ana", PASSWORD);
+
+    // Four writers, each comment acknowledged (200) noted; the server dies under them.
+    let acked = Arc::new(Mutex::new(Vec::<String>::new()));
+    let port = server.port;
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let (acked, ana) = (Arc::clone(&acked), ana.clone());
+            std::thread::spawn(move || {
+                for k in 0.. {
+                    let body = format!("note {w}-{k}");
+                    match http(port, "POST", "/api/alerts/1/comments", &[("Cookie", &ana.0), ("X-CSRF-Token", &ana.1)], Some(&json!({"body": body}))) {
+                        Ok((200, _, _)) => acked.lock().unwrap().push(body),
+                        Ok((status, head, text)) if status != 0 => panic!("{status}: {head} {text}"),
+                        _ => break,
+                    }
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(1500));
+    server.kill();
+    for w in writers {
+        w.join().unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+    assert!(acked.len() > 10, "only {} writes acknowledged", acked.len());
+
+    let server = Server::start(db);
+    let ana = login(server.port, "ana", PASSWORD);
+    let (s, alert) = call(server.port, &ana, "GET", "/api/alerts/1", None);
+    assert_eq!(s, 200);
+    let kept: Vec<&str> = alert["alert"]["history"]["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["body"].as_str())
+        .collect();
+    for a in &acked {
+        assert!(kept.contains(&a.as_str()), "acknowledged {a} lost after the crash");
+    }
+    drop(server);
+    let out = verify(db);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("audit chain intact"));
+}
+
+fn scratch(tag: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("duanka-serve-{}-{tag}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn a_crash_keeps_every_acknowledged_write_on_sqlite() {
+    let dir = scratch("sqlite");
+    let db = dir.join("cases.db").display().to_string();
+    crash_keeps_every_acknowledged_write(&db, &dir);
+}
+
+#[test]
+fn a_crash_keeps_every_acknowledged_write_on_postgres() {
+    let Ok(admin) = std::env::var("DUANKA_TEST_PG_URL") else {
+        assert!(std::env::var("DUANKA_REQUIRE_PG").is_err(), "DUANKA_REQUIRE_PG without DUANKA_TEST_PG_URL");
+        eprintln!("PostgreSQL variant skipped: DUANKA_TEST_PG_URL is not set");
+        return;
+    };
+    let name = format!("duanka_crash_{}", std::process::id());
+    let status = Command::new("psql")
+        .args([admin.as_str(), "-q", "-c", &format!("CREATE DATABASE {name}")])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+    let dir = scratch("postgres");
+    crash_keeps_every_acknowledged_write(&format!("{base}/{name}"), &dir);
+}
+
+/// An edited entry makes `duanka audit verify` fail with exit code 5, naming it.
+#[test]
+fn audit_verify_names_the_broken_entry() {
+    let dir = scratch("verify");
+    let db = dir.join("cases.db").display().to_string();
+    add_admin(&db);
+    let mut c = duanka()
+        .args(["user", "add", "ana", "--role", "analyst", "--db", &db])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    c.stdin.take().unwrap().write_all(format!("{PASSWORD}\n").as_bytes()).unwrap();
+    assert!(c.wait().unwrap().success());
+    let out = verify(&db);
+    assert!(out.status.success());
+    let head = String::from_utf8_lossy(&out.stdout)
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .trim()
+        .to_string();
+    // Edit the first entry behind the store's back (the triggers dropped first).
+    let status = Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('DROP TRIGGER audit_no_update'); \
+             c.execute(\"UPDATE audit SET new_value='mallory (admin)' WHERE seq=1\"); c.commit()",
+            &dir.join("cases.db").display().to_string(),
+        ])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = verify(&db);
+    assert_eq!(out.status.code(), Some(5));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("entry 1 was changed"), "{err}");
+    // The head kept from before still names the cut when entries go from the end.
+    let out = duanka().args(["audit", "verify", "--db", &db, "--expect-head", &head]).output().unwrap();
+    assert_eq!(out.status.code(), Some(5));
+}

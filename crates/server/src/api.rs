@@ -1,0 +1,1028 @@
+//! The handlers: each reads its input, runs one store transaction (its changes and its
+//! audit entry together), and answers with masked JSON. Which role reaches which handler
+//! is the route table's business (`crate::routes`); a handler checks only what depends
+//! on the object (an analyst assigns alerts to himself only, an export is downloaded by
+//! its requester).
+
+use std::path::PathBuf;
+
+use axum::Json;
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use duanka_store::alerts::{AlertRow, Change, ClusterRow, CommentRow, EventRow};
+use duanka_store::{AlertFilter, Role, Severity, Status, Who};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::auth::Actor;
+use crate::error::{ApiError, ApiResult};
+use crate::mask;
+
+fn bad(m: impl Into<String>) -> ApiError {
+    ApiError::BadRequest(m.into())
+}
+
+fn entity_json(id: i64, entity_type: &str, value: &str) -> Value {
+    json!({
+        "token": format!("entity:{id}"),
+        "id": id,
+        "type": entity_type,
+        "masked": mask::entity(entity_type, value),
+    })
+}
+
+/// An alert as every response shows it: its entity masked, its texts masked.
+pub fn alert_json(a: &AlertRow, detail: bool) -> Value {
+    let known = [(a.entity_type.as_str(), a.entity_value.as_str())];
+    let mut v = json!({
+        "id": a.id,
+        "detector": a.detector,
+        "entity": entity_json(a.entity, &a.entity_type, &a.entity_value),
+        "score": a.score,
+        "severity": a.severity,
+        "status": a.status,
+        "disposition": a.disposition,
+        "reason": a.reason.as_deref().map(|r| mask::text(r, &known)),
+        "assignee": a.assignee.map(|id| json!({"id": id, "name": a.assignee_name})),
+        "case_id": a.case_id,
+        "due_at": a.due_at,
+        "overdue": a.overdue,
+        "first_seen": a.first_seen,
+        "last_seen": a.last_seen,
+        "first_scan": a.first_scan,
+        "last_scan": a.last_scan,
+        "times_seen": a.times_seen,
+    });
+    if detail {
+        v["explanation"] = Value::from(mask::text(&a.explanation, &known));
+        v["evidence"] = mask::json(&a.evidence, &known);
+    }
+    v
+}
+
+fn history_json(comments: &[CommentRow], events: &[EventRow]) -> Value {
+    json!({
+        "comments": comments.iter().map(|c| json!({
+            "id": c.id, "author": c.author, "at": c.at, "body": mask::text(&c.body, &[]),
+        })).collect::<Vec<_>>(),
+        "events": events.iter().map(|e| json!({
+            "field": e.field, "actor": e.actor, "at": e.at,
+            "old": e.old_value.as_deref().map(|v| mask::text(v, &[])),
+            "new": e.new_value.as_deref().map(|v| mask::text(v, &[])),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+pub fn cluster_json(c: &ClusterRow) -> Value {
+    let mut v = json!({
+        "id": c.id, "scan": c.scan, "key": c.key, "cases": c.cases, "members": c.members, "loss_fen": c.loss,
+    });
+    if !c.data.is_null() {
+        v["data"] = mask::json(&c.data, &[]);
+    }
+    v
+}
+
+// ---- who am I, users, tokens -------------------------------------------------------
+
+pub async fn me(
+    State(app): State<AppState>,
+    Extension(actor): Extension<Actor>,
+) -> ApiResult<Json<Value>> {
+    let csrf = match &actor.session {
+        Some(token) => app.store.session_user(token).await?.map(|(_, c)| c),
+        None => None,
+    };
+    Ok(Json(
+        json!({"user": actor.user, "channel": actor.who.channel, "csrf_token": csrf}),
+    ))
+}
+
+pub async fn list_users(
+    State(app): State<AppState>,
+    Extension(actor): Extension<Actor>,
+) -> ApiResult<Json<Value>> {
+    let users = app.store.users().await?;
+    let mut tx = app.store.begin().await?;
+    tx.audit(&actor.who, "user.list", "users", None, None)
+        .await?;
+    tx.commit().await?;
+    Ok(Json(json!({"users": users})))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct NewUser {
+    pub name: String,
+    /// analyst, supervisor, auditor or admin
+    pub role: String,
+    pub password: String,
+}
+
+pub async fn add_user(
+    State(app): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Json(b): Json<NewUser>,
+) -> ApiResult<Json<Value>> {
+    let role = Role::parse(&b.role)?;
+    let mut tx = app.store.begin().await?;
+    let user = tx.add_user(&actor.who, &b.name, role, &b.password).await?;
+    tx.commit().await?;
+    Ok(Json(json!({"user": user})))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct UserChange {
+    pub locked: Option<bool>,
+    pub role: Option<String>,
+    pub password: Option<String>,
+}
+
+pub async fn update_user(
+    State(app): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<i64>,
+    Json(b): Json<UserChange>,
+) -> ApiResult<Json<Value>> {
+    let mut tx = app.store.begin().await?;
+    if b.locked.is_none() && b.role.is_none() && b.password.is_none() {
+        return Err(bad("nothing to change: locked, role or password"));
+    }
+    if let Some(l) = b.locked {
+        tx.set_locked(&actor.who, id, l).await?;
+    }
+    if let Some(r) = &b.role {
+        tx.set_role(&actor.who, id, Role::parse(r)?).await?;
+    }
+    if let Some(p) = &b.password {
+        tx.set_password(&actor.who, id, p).await?;
+    }
+    let user = tx.user(id).await?;
+    tx.commit().await?;
+    Ok(Json(json!({"user": user})))
+}
+
+pub async fn list_tokens(
+    State(app): State<AppState>,
+    Extension(actor): Extension<Actor>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!({"tokens": app.store.tokens(actor.id()).await?})))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct NewToken {
+    pub name: String,
+}
+
+pub async fn add_token(
+    State(app): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Json(b): Json<NewToken>,
+) -> ApiResult<Json<Value>> {
+    let mut tx = app.store.begin().await?;
+    let (id, token) = tx.add_token(&actor.who, actor.id(), &b.name).await?;
+    tx.commit().await?;
+    Ok(Json(json!({"id": id, "token": token})))
+}
+
+pub async fn revoke_token(
+    State(app): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    let mut tx = app.store.begin().await?;
+    tx.revoke_token(&actor.who, actor.id(), id).await?;
+    tx.commit().await?;
+    Ok(Json(json!({"revoked": id})))
+}
+
+// ---- scans -------------------------------------------------------------------------
+
+pub async fn list_scans(
+    State(app): State<AppState>,
+    Extension(actor): Extension<Actor>,
+) -> ApiResult<Json<Value>> {
+    let mut tx = app.store.begin().await?;
+    let scans = tx.scans().await?;
+    tx.audit(&actor.who, "scan.list", "scans", None, None)
+        .await?;
+    tx.commit().await?;
+    Ok(Json(json!({"scans": scans})))
+}
+
+pub async fn get_scan(
+    State(app): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    let mut tx = app.store.begin().await?;
+    let scan = tx
+        .scans()
+        .await?
+        .into_iter()
+        .find(|s| s.id == id)
+        .ok_or_else(|| ApiError::NotFound(format!("scan {id}")))?;
+    tx.audit(&actor.who, "scan.read", &format!("scan:{id}"), None, None)
+        .await?;
+    tx.commit().await?;
+    Ok(Json(json!({"scan": scan})))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ImportBody {
+    /// A folder `duanka scan` wrote, on the server's machine.
+    pub path: String,
+    pub name: Option<String>,
+}
+
+pub async fn import_scan(
+    State(app): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Json(b): Json<ImportBody>,
+) -> ApiResult<Json<Value>> {
+    let dir = PathBuf::from(&b.path);
+    if !dir.join("alerts.jsonl").is_file() {
+        return Err(bad(format!(
+            "{}: no alerts.jsonl: not a scan's output folder",
+            b.path
+        )));
+    }
+    let name = b.name.clone().unwrap_or_else(|| b.path.clone());
+    let mut tx = app.store.begin().await?;
+    let id = tx.start_scan(&actor.who, &name, &b.path).await?;
+    let summary = tx.import_scan(&actor.who, id, &dir, &app.sla).await?;
+    tx.commit().await?;
+    Ok(Json(json!({"import": summary})))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct RunBody {
+    /// A dataset folder on the server's machine.
+    pub dataset: String,
+    pub name: Option<String>,
+}
+
+pub async fn run_scan(
+    State(app): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Json(b): Json<RunBody>,
+) -> ApiResult<Json<Value>> {
+    let (Some(runner), Some(scan_dir)) = (app.runner.clone(), app.scan_dir.clone()) else {
+        return Err(ApiError::Conflict(
+            "this server runs no scans (start it with --scan-dir)".into(),
+        ));
+    };
+    let dataset = PathBuf::from(&b.dataset);
+    if !dataset.is_dir() {
+        return Err(bad(format!("{}: not a folder", b.dataset)));
+    }
+    let name = b.name.clone().unwrap_or_else(|| b.dataset.clone());
+    let mut tx = app.store.begin().await?;
+    let id = tx.start_scan(&actor.who, &name, &b.dataset).await?;
+    tx.commit().await?;
+    let out = scan_dir.join(format!("scan-{id}"));
+    let job = ScanJob {
+        app: app.clone(),
+        who: Who {
+            request_id: format!("{}/scan-{id}", actor.who.request_id),
+            ..actor.who.clone()
+        },
+        id,
+    };
+    tokio::spawn(job.run(runner, dataset, out));
+    Ok(Json(json!({"scan_id": id, "status": "running"})))
+}
+
+struct ScanJob {
+    app: AppState,
+    who: Who,
+    id: i64,
+}
+
+impl ScanJob {
+    async fn run(
+        self,
+        runner: std::sync::Arc<dyn crate::ScanRunner>,
+        dataset: PathBuf,
+        out: PathBuf,
+    ) {
+        let (tx_p, mut rx_p) = tokio::sync::mpsc::unbounded_channel::<String>();
+        let out2 = out.clone();
+        let work = tokio::task::spawn_blocking(move || {
+            let progress = |line: &str| {
+                let _ = tx_p.send(line.to_string());
+            };
+            runner.run(&dataset, &out2, &progress)
+        });
+        // Progress lines reach the store as they come; the job's own result after.
+        let store = self.app.store.clone();
+        let (who, id) = (self.who.clone(), self.id);
+        let recorder = tokio::spawn(async move {
+            while let Some(line) = rx_p.recv().await {
+                let recorded = async {
+                    let mut tx = store.begin().await?;
+                    tx.scan_progress(&who, id, &line).await?;
+                    tx.commit().await
+                };
+                if let Err(e) = recorded.await {
+                    eprintln!("duanka serve: scan {id}: cannot record its progress: {e}");
+                }
+            }
+        });
+        let result = match work.await {
+            Ok(r) => r,
+            Err(e) => Err(format!("the scan stopped: {e}")),
+        };
+        let _ = recorder.await;
+        let outcome = match result {
+            Ok(()) => self.import(&out).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = outcome {
+            let recorded = async {
+                let mut tx = self.app.store.begin().await?;
+                tx.scan_failed(&self.who, self.id, &e).await?;
+                tx.commit().await
+            };
+            if let Err(e2) = recorded.await {
+                eprintln!(
+                    "duanka serve: scan {} failed ({e}) and the failure cannot be recorded: {e2}",
+                    self.id
+                );
+            }
+        }
+    }
+
+    async fn import(&self, out: &std::path::Path) -> Result<(), String> {
+        let mut tx = self.app.store.begin().await.map_err(|e| e.to_string())?;
+        tx.import_scan(&self.who, self.id, out, &self.app.sla)
+            .await
+            .map_err(|e| e.to_string())?;
+        tx.commit().await.map_err(|e| e.to_string())
+    }
+}
+
+// ---- alerts ------------------------------------------------------------------------
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+pub struct AlertQuery {
+    /// open (default: new or in progress), new, in_progress, closed or all
+    pub status: Option<String>,
+    pub severity: Option<String>,
+    pub detector: Option<String>,
+    /// me_or_none (default), me, none, any, or a user id
+    pub assignee: Option<String>,
+    pub scan: Option<i64>,
+    /// An entity token (`entity:42`) or its id
+    pub entity: Option<String>,
+    pub case_id: Option<i64>,
+    /// The `next` of the previous page
+    pub after: Option<String>,
+    /// 1 to 500, default 50
+    pub limit: Option<i64>,
+}
+
+fn parse_cursor(s: &str) -> ApiResult<(i64, f64, i64)> {
+    let mut it = s.split(':');
+    let (Some(r), Some(sc), Some(id), None) = (it.next(), it.next(), it.next(), it.next()) else {
+        return Err(bad("after: not a cursor this server gave"));
+    };
+    match (r.parse(), sc.parse(), id.parse()) {
+        (Ok(r), Ok(sc), Ok(id)) => Ok((r, sc, id)),
+        _ => Err(bad("after: not a cursor this server gave")),
+    }
+}
+
+fn entity_param(s: &str) -> ApiResult<i64> {
+    s.strip_prefix("entity:")
+        .unwrap_or(s)
+        .parse()
+        .map_err(|_| bad("entity: a token such as entity:42"))
+}
+
+fn filter(q: &AlertQuery, me: i64) -> ApiResult<AlertFilter> {
+    let mut f = AlertFilter {
+        limit: q.limit.unwrap_or(50),
+        detector: q.detector.clone(),
+        scan: q.scan,
+        case_id: q.case_id,
+        ..AlertFilter::default()
+    };
+    match q.status.as_deref() {
+        None | Some("open") => {}
+        Some("all") => f.any_status = true,
+        Some(s) => {
+            f.status = Some(
+                Status::parse(s)
+                    .ok_or_else(|| bad("status: open, new, in_progress, closed or all"))?,
+            )
+        }
+    }
+    if let Some(s) = &q.severity {
+        f.severity = Some(Severity::parse(s).ok_or_else(|| bad("severity: low, medium or high"))?);
+    }
+    match q.assignee.as_deref() {
+        None | Some("me_or_none") => f.mine_or_unassigned = Some(me),
+        Some("me") => f.assignee = Some(me),
+        Some("none") => f.unassigned = true,
+        Some("any") => {}
+        Some(id) => {
+            f.assignee = Some(
+                id.parse()
+                    .map_err(|_| bad("assignee: me_or_none, me, none, any or a user id"))?,
+            )
+        }
+    }
+    if let Some(e) = &q.entity {
+        f.entity = Some(entity_param(e)?);
+    }
+    if let Some(a) = &q.after {
+        f.after = Some(parse_cursor(a)?);
+    }
+    Ok(f)
+}
+
+pub async fn list_alerts(
+    State(app): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Query(q): Query<AlertQuery>,
+) -> ApiResult<Json<Value>> {
+    let f = filter(&q, actor.id())?;
+    let mut tx = app.store.begin().await?;
+    let rows = tx.alerts(&f).await?;
+    let described = serde_json::to_string(&json!({
+        "status": q.status, "severity": q.severity, "detector": q.detector, "assignee": q.assignee,
+        "scan": q.scan, "entity": q.entity, "case_id": q.case_id, "after": q.after, "shown": rows.len(),
+    }))
+    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    tx.audit(&actor.who, "alert.list", "alerts", None, Some(&described))
+        .await?;
+    tx.commit().await?;
+    let next = (rows.len() as i64 == f.limit)
+        .then(|| {
+            rows.last()
+                .map(|a| format!("{}:{}:{}", a.sev_rank, a.score, a.id))
+        })
+        .flatten();
+    Ok(Json(json!({
+        "alerts": rows.iter().map(|a| alert_json(a, false)).collect::<Vec<_>>(),
+        "next": next,
+    })))
+}
+
+pub async fn get_alert(
+    State(app): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    let mut tx = app.store.begin().await?;
+    let a = tx.alert(id).await?;
+    let (comments, events) = tx.history(("alert", id)).await?;
+    tx.audit(&actor.who, "alert.read", &format!("alert:{id}"), None, None)
+        .await?;
+    tx.commit().await?;
+    let mut v = alert_json(&a, true);
+    v["history"] = history_json(&comments, &events);
+    Ok(Json(json!({"alert": v})))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct ChangeBody {
+    /// new, in_progress or closed
+    pub status: Option<String>,
+    /// confirmed, dismissed or duplicate: needed to close
+    pub disposition: Option<String>,
+    /// needed to dismiss
+    pub reason: Option<String>,
+    /// a user id, `"me"`, or `"none"` to unassign
+    pub assignee: Option<String>,
+    /// cases only
+    pub title: Option<String>,
+}
+
+/// Turns a change body into a store change; only supervisors assign others.
+fn change(b: &ChangeBody, actor: &Actor) -> ApiResult<Change> {
+    let status = match &b.status {
+        Some(s) => Some(Status::parse(s).ok_or_else(|| bad("status: new, in_progress or closed"))?),
+        None => None,
+    };
+    let assignee = match b.assignee.as_deref() {
+        None => None,
+        Some("none") => Some(None),
+        Some("me") => Some(Some(actor.id())),
+        Some(id) => Some(Some(
+            id.parse::<i64>()
+                .map_err(|_| bad("assignee: a user id, me or none"))?,
+        )),
+    };
+    if let Some(Some(uid)) = assignee
+        && uid != actor.id()
+        && actor.role() != Role::Supervisor
+    {
+        return Err(ApiError::Forbidden(
+            "only a supervisor assigns work to others".into(),
+        ));
+    }
+    Ok(Change {
+        status,
+        disposition: b.disposition.clone(),
+        reason: b.reason.clone(),
+        assignee,
+    })
+}
+
+/// An analyst takes back only what is his or nobody's.
+fn may_touch(actor: &Actor, assignee: Option<i64>) -> ApiResult<()> {
+    if actor.role() == Role::Supervisor || assignee.is_none() || assignee == Some(actor.id()) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "this is assigned to someone else: ask a supervisor".into(),
+        ))
+    }
+}
+
+pub async fn update_alert(
+    State(app): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<i64>,
+    Json(b): Json<ChangeBody>,
+) -> ApiResult<Json<Value>> {
+    if b.title.is_some() {
+        return Err(bad("an alert has no title"));
+    }
+    let c = change(&b, &actor)?;
+    let mut tx = app.store.begin().await?;
+    let before = tx.alert(id).await?;
+    may_touch(&actor, before.assignee)?;
+    let a = tx.update_alert(&actor.who, id, &c).await?;
+    tx.commit().await?;
+    Ok(Json(json!({"alert": alert_json(&a, true)})))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct BulkBody {
+    pub ids: Vec<i64>,
+    #[serde(flatten)]
+    pub change: ChangeBody,
+}
+
+pub async fn bulk_alerts(
+    State(app): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Json(b): Json<BulkBody>,
+) -> ApiResult<Json<Value>> {
+    if b.ids.is_empty() || b.ids.len() > 1000 {
+        return Err(bad("ids: 1 to 1,000 alerts"));
+    }
+    let c = change(&b.change, &actor)?;
+    let mut tx = app.store.begin().await?;
+    for id in &b.ids {
+        let before = tx.alert(*id).await?;
+        may_touch(&actor, before.assignee)?;
+        tx.update_alert(&actor.who, *id, &c).await?;
+    }
+    tx.commit().await?;
+    Ok(Json(json!({"updated": b.ids.len()})))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct CommentBody {
+    pub body: String,
+}
+
+pub async fn comment_alert(
+    State(app): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<i64>,
+    Json(b): Json<CommentBody>,
+) -> ApiResult<Json<Value>> {
+    let mut tx = app.store.begin().await?;
+    let cid = tx.comment(&actor.who, ("alert", id), &b.body).await?;
+    tx.commit().await?;
+    Ok(Json(json!({"comment_id": cid})))
+}
+
+// ---- cases -------------------------------------------------------------------------
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+pub struct CaseQuery {
+    /// open (default) or all
+    pub status: Option<String>,
+    pub limit: Option<i64>,
+}
+
+pub async fn list_cases(
+    State(app): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Query(q): Query<CaseQuery>,
+) -> ApiResult<Json<Value>> {
+    let open_only = match q.status.as_deref() {
+        None | Some("open") => true,
+        Some("all") => false,
+        Some(_) => return Err(bad("status: open or all")),
+    };
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(bad("limit must be 1 to 500"));
+    }
+    let mut tx = app.store.begin().await?;
+    let cases = tx.cases(open_only, limit).await?;
+    tx.audit(&actor.who, "case.list", "cases", None, None)
+        .await?;
+    tx.commit().await?;
+    Ok(Json(json!({"cases": cases})))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct NewCase {
+    pub title: String,
+    #[serde(default)]
+    pub alert_ids: Vec<i64>,
+    pub cluster_id: Option<i64>,
+}
+
+pub async fn open_case(
+    State(app): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Json(b): Json<NewCase>,
+) -> ApiResult<Json<Value>> {
+    let mut tx = app.store.begin().await?;
+    let c = tx
+        .open_case(&actor.who, &b.title, &b.alert_ids, b.cluster_id, &app.sla)
+        .await?;
+    tx.commit().await?;
+    Ok(Json(json!({"case": c})))
+}
+
+pub async fn get_case(
+    State(app): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    let mut tx = app.store.begin().await?;
+    let d = tx.case_detail(id).await?;
+    let (comments, events) = tx.history(("case", id)).await?;
+    tx.audit(&actor.who, "case.read", &format!("case:{id}"), None, None)
+        .await?;
+    tx.commit().await?;
+    Ok(Json(json!({
+        "case": d.case,
+        "alerts": d.alerts.iter().map(|a| alert_json(a, false)).collect::<Vec<_>>(),
+        "clusters": d.clusters.iter().map(cluster_json).collect::<Vec<_>>(),
+        "history": history_json(&comments, &events),
+    })))
+}
+
+pub async fn update_case(
+    State(app): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<i64>,
+    Json(b): Json<ChangeBody>,
+) -> ApiResult<Json<Value>> {
+    let c = change(&b, &actor)?;
+    let mut tx = app.store.begin().await?;
+    let before = tx.case(id).await?;
+    may_touch(&actor, before.assignee)?;
+    let case = tx
+        .update_case(&actor.who, id, &c, b.title.as_deref())
+        .await?;
+    tx.commit().await?;
+    Ok(Json(json!({"case": case})))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct MergeBody {
+    pub alert_ids: Vec<i64>,
+}
+
+pub async fn merge_into_case(
+    State(app): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<i64>,
+    Json(b): Json<MergeBody>,
+) -> ApiResult<Json<Value>> {
+    if b.alert_ids.is_empty() {
+        return Err(bad("alert_ids: at least one"));
+    }
+    let mut tx = app.store.begin().await?;
+    tx.merge_alerts(&actor.who, id, &b.alert_ids).await?;
+    let case = tx.case(id).await?;
+    tx.commit().await?;
+    Ok(Json(json!({"case": case})))
+}
+
+pub async fn comment_case(
+    State(app): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<i64>,
+    Json(b): Json<CommentBody>,
+) -> ApiResult<Json<Value>> {
+    let mut tx = app.store.begin().await?;
+    let cid = tx.comment(&actor.who, ("case", id), &b.body).await?;
+    tx.commit().await?;
+    Ok(Json(json!({"comment_id": cid})))
+}
+
+// ---- clusters, search --------------------------------------------------------------
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+pub struct ClusterQuery {
+    pub scan: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+pub async fn list_clusters(
+    State(app): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Query(q): Query<ClusterQuery>,
+) -> ApiResult<Json<Value>> {
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(bad("limit must be 1 to 500"));
+    }
+    let mut tx = app.store.begin().await?;
+    let cs = tx.clusters(q.scan, limit).await?;
+    tx.audit(&actor.who, "cluster.list", "clusters", None, None)
+        .await?;
+    tx.commit().await?;
+    Ok(Json(
+        json!({"clusters": cs.iter().map(cluster_json).collect::<Vec<_>>()}),
+    ))
+}
+
+pub async fn get_cluster(
+    State(app): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    let mut tx = app.store.begin().await?;
+    let c = tx.cluster(id).await?;
+    tx.audit(
+        &actor.who,
+        "cluster.read",
+        &format!("cluster:{id}"),
+        None,
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(json!({"cluster": cluster_json(&c)})))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct SearchBody {
+    /// The exact value (a number, an IMEI, an account ...)
+    pub value: String,
+}
+
+pub async fn search(
+    State(app): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Json(b): Json<SearchBody>,
+) -> ApiResult<Json<Value>> {
+    let value = b.value.trim();
+    if value.is_empty() {
+        return Err(bad("value: what to look for"));
+    }
+    let mut tx = app.store.begin().await?;
+    let found = tx.find_entity(value).await?;
+    let object = match found.as_slice() {
+        [] => "no match".to_string(),
+        f => f
+            .iter()
+            .map(|(id, _)| format!("entity:{id}"))
+            .collect::<Vec<_>>()
+            .join(","),
+    };
+    // The value looked for never enters the log: only what it matched.
+    tx.audit(&actor.who, "entity.search", &object, None, None)
+        .await?;
+    tx.commit().await?;
+    Ok(Json(json!({
+        "entities": found.iter().map(|(id, t)| entity_json(*id, t, value)).collect::<Vec<_>>(),
+    })))
+}
+
+// ---- reveals -----------------------------------------------------------------------
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct RevealBody {
+    /// An entity token (`entity:42`) or its id
+    pub entity: String,
+    /// The open case the reveal serves
+    pub case_id: i64,
+    pub reason: String,
+    /// 1 to 30, default 10
+    pub minutes: Option<i64>,
+}
+
+pub async fn reveal(
+    State(app): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Json(b): Json<RevealBody>,
+) -> ApiResult<Json<Value>> {
+    let entity = entity_param(&b.entity)?;
+    let mut tx = app.store.begin().await?;
+    let r = tx
+        .reveal(
+            &actor.who,
+            entity,
+            b.case_id,
+            &b.reason,
+            b.minutes.unwrap_or(10),
+        )
+        .await?;
+    // Committed before the value is in the answer: the log holds the reveal first.
+    tx.commit().await?;
+    Ok(Json(json!({"reveal": r.reveal, "value": r.value})))
+}
+
+pub async fn revealed(
+    State(app): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    let mut tx = app.store.begin().await?;
+    let r = tx.revealed(&actor.who, id).await?;
+    let Some(r) = r else {
+        return Err(ApiError::NotFound(
+            "no reveal of this entity lasts for you now: ask for one with its purpose".into(),
+        ));
+    };
+    tx.commit().await?;
+    Ok(Json(json!({"reveal": r.reveal, "value": r.value})))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+pub struct LimitQuery {
+    pub limit: Option<i64>,
+}
+
+fn limit(q: &LimitQuery) -> ApiResult<i64> {
+    let l = q.limit.unwrap_or(100);
+    if !(1..=1000).contains(&l) {
+        return Err(bad("limit must be 1 to 1000"));
+    }
+    Ok(l)
+}
+
+pub async fn list_reveals(
+    State(app): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Query(q): Query<LimitQuery>,
+) -> ApiResult<Json<Value>> {
+    let mut tx = app.store.begin().await?;
+    let rs = tx.reveals(limit(&q)?).await?;
+    tx.audit(&actor.who, "reveal.list", "reveals", None, None)
+        .await?;
+    tx.commit().await?;
+    Ok(Json(json!({"reveals": rs})))
+}
+
+// ---- exports -----------------------------------------------------------------------
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ExportBody {
+    pub case_id: Option<i64>,
+    pub cluster_id: Option<i64>,
+    /// csv, graphml or i2
+    pub format: String,
+    #[serde(default)]
+    pub unmasked: bool,
+    pub reason: String,
+}
+
+pub async fn request_export(
+    State(app): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Json(b): Json<ExportBody>,
+) -> ApiResult<Json<Value>> {
+    let object = match (b.case_id, b.cluster_id) {
+        (Some(c), None) => ("case", c),
+        (None, Some(c)) => ("cluster", c),
+        _ => return Err(bad("give one of case_id and cluster_id")),
+    };
+    let mut tx = app.store.begin().await?;
+    let x = tx
+        .request_export(&actor.who, object, &b.format, b.unmasked, &b.reason)
+        .await?;
+    tx.commit().await?;
+    Ok(Json(json!({"export": x})))
+}
+
+pub async fn list_exports(
+    State(app): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Query(q): Query<LimitQuery>,
+) -> ApiResult<Json<Value>> {
+    let own = (actor.role() == Role::Analyst).then_some(actor.id());
+    let mut tx = app.store.begin().await?;
+    let xs = tx.exports(own, limit(&q)?).await?;
+    tx.audit(&actor.who, "export.list", "exports", None, None)
+        .await?;
+    tx.commit().await?;
+    Ok(Json(json!({"exports": xs})))
+}
+
+async fn decide(app: AppState, actor: Actor, id: i64, approve: bool) -> ApiResult<Json<Value>> {
+    let mut tx = app.store.begin().await?;
+    let x = tx.decide_export(&actor.who, id, approve).await?;
+    tx.commit().await?;
+    Ok(Json(json!({"export": x})))
+}
+
+pub async fn approve_export(
+    State(app): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    decide(app, actor, id, true).await
+}
+
+pub async fn refuse_export(
+    State(app): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    decide(app, actor, id, false).await
+}
+
+pub async fn download_export(
+    State(app): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    let mut tx = app.store.begin().await?;
+    let x = tx.export_values(&actor.who, id).await?;
+    let content = crate::export::render(&mut tx, &x).await?;
+    tx.commit().await?;
+    let (mime, ext) = match x.format.as_str() {
+        "graphml" => ("application/graphml+xml", "graphml"),
+        _ => ("text/csv; charset=utf-8", "csv"),
+    };
+    let disposition = format!(
+        "attachment; filename=\"duanka-{}-{}-{}{}.{ext}\"",
+        x.object_type,
+        x.object_id,
+        x.format,
+        if x.unmasked { "-unmasked" } else { "" }
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime.to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        content,
+    )
+        .into_response())
+}
+
+// ---- audit -------------------------------------------------------------------------
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+pub struct AuditQuery {
+    /// The last sequence number already read (0: from the start)
+    pub after: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+pub async fn list_audit(
+    State(app): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Query(q): Query<AuditQuery>,
+) -> ApiResult<Json<Value>> {
+    let mut tx = app.store.begin().await?;
+    let entries =
+        duanka_store::audit::page(&mut tx, q.after.unwrap_or(0), q.limit.unwrap_or(100)).await?;
+    tx.audit(&actor.who, "audit.read", "audit", None, None)
+        .await?;
+    tx.commit().await?;
+    Ok(Json(json!({"entries": entries})))
+}
+
+pub async fn verify_audit(
+    State(app): State<AppState>,
+    Extension(actor): Extension<Actor>,
+) -> ApiResult<Json<Value>> {
+    let v = duanka_store::audit::verify(&app.store).await?;
+    let mut tx = app.store.begin().await?;
+    tx.audit(
+        &actor.who,
+        "audit.verify",
+        "audit",
+        None,
+        Some(if v.broken.is_none() {
+            "intact"
+        } else {
+            "broken"
+        }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(json!({
+        "entries": v.entries, "head": v.head, "intact": v.broken.is_none(),
+        "broken_at": v.broken.as_ref().map(|b| b.0), "problem": v.broken.map(|b| b.1),
+    })))
+}
