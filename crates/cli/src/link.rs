@@ -1,8 +1,8 @@
-//! `duanka link` (linkage alone, on a scanned output), `duanka trace` (one case's chain)
-//! and the linkage outputs `duanka scan` writes: `clusters.jsonl`, `warnings.csv`,
-//! `graph.graphml`.
+//! `duanka link` (linkage alone, on a scanned output; `duanka_engine::output` rewrites
+//! its files and writes the exports), `duanka trace` (one case's chain) and the lines
+//! about linkage that `duanka scan` prints too.
 
-use std::io::{BufRead, Write};
+use std::io::BufRead;
 use std::path::Path;
 use std::time::Instant;
 
@@ -19,31 +19,6 @@ use crate::{Failure, read};
 const ENTITY_TYPES: [&str; 9] = [
     "msisdn", "imsi", "imei", "account", "device", "ip", "node", "user", "case",
 ];
-
-fn create(path: &Path) -> Result<std::io::BufWriter<std::fs::File>, Failure> {
-    std::fs::File::create(path)
-        .map(std::io::BufWriter::new)
-        .with_context(|| format!("{}: cannot create", path.display()))
-        .map_err(Failure::input)
-}
-
-/// Writes `clusters.jsonl`, `warnings.csv` and `graph.graphml` (every fed entity) into `out`.
-pub(crate) fn write_outputs(linked: &Linked, out: &Path) -> Result<(), Failure> {
-    let write = |name: &str, f: &dyn Fn(&mut dyn Write) -> anyhow::Result<()>| {
-        let path = out.join(name);
-        let mut w = create(&path)?;
-        f(&mut w)
-            .and_then(|()| w.flush().map_err(anyhow::Error::from))
-            .with_context(|| format!("{}: cannot write", path.display()))
-            .map_err(Failure::input)
-    };
-    write("clusters.jsonl", &|w| Ok(linked.write_clusters_jsonl(w)?))?;
-    write("warnings.csv", &|w| Ok(linked.write_warnings_csv(w)?))?;
-    write("graph.graphml", &|w| {
-        Ok(linked.write_graphml(Scope::All, w)?)
-    })?;
-    Ok(())
-}
 
 /// The closing lines about linkage.
 pub(crate) fn print_summary(linked: &Linked, millis: u128) {
@@ -158,7 +133,7 @@ pub(crate) fn run(a: &LinkArgs) -> Result<(), Failure> {
         })
         .map_err(Failure::internal)?;
     let millis = started.elapsed().as_millis();
-    write_outputs(&linked, &a.data)?;
+    let written = duanka_engine::write_linked(&a.data, &linked)?;
     let scope = match &a.cluster {
         Some(id) => {
             if !linked.clusters().iter().any(|c| &c.cluster_id == id) {
@@ -172,33 +147,13 @@ pub(crate) fn run(a: &LinkArgs) -> Result<(), Failure> {
         None => Scope::All,
     };
     if let Some(path) = &a.graphml {
-        let mut w = create(path)?;
-        linked
-            .write_graphml(scope, &mut w)
-            .map_err(anyhow::Error::from)
-            .and_then(|()| w.flush().map_err(anyhow::Error::from))
-            .with_context(|| format!("{}: cannot write", path.display()))
-            .map_err(Failure::input)?;
+        duanka_engine::write_graphml(path, &linked, scope)?;
     }
     if let Some(dir) = &a.i2 {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("{}: cannot create", dir.display()))
-            .map_err(Failure::input)?;
-        let (ep, lp) = (dir.join("entities.csv"), dir.join("links.csv"));
-        let (mut e, mut l) = (create(&ep)?, create(&lp)?);
-        linked
-            .write_i2(scope, &mut e, &mut l)
-            .map_err(anyhow::Error::from)
-            .and_then(|()| e.flush().map_err(anyhow::Error::from))
-            .and_then(|()| l.flush().map_err(anyhow::Error::from))
-            .with_context(|| format!("{}: cannot write the i2 tables", dir.display()))
-            .map_err(Failure::input)?;
+        duanka_engine::write_i2(dir, &linked, scope)?;
     }
     print_summary(&linked, millis);
-    println!(
-        "wrote clusters.jsonl, warnings.csv, graph.graphml in {}",
-        a.data.display()
-    );
+    println!("wrote {} in {}", written.files.join(", "), a.data.display());
     Ok(())
 }
 

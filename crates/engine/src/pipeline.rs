@@ -1,7 +1,7 @@
 //! One scan, whichever face asks for it (`duanka scan`, `duanka demo`, the server to
 //! come): a DataFusion session over the dataset, every detector whose tables are
 //! present, then linkage — progress reported through a callback, each stage timed. The
-//! faces keep reading their flags, printing and writing files.
+//! faces keep their flags and printing; `output` and `figures` write the result.
 
 use std::time::Instant;
 
