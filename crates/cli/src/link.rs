@@ -1,24 +1,16 @@
-//! `duanka link` (linkage alone, on a scanned output; `duanka_engine::output` rewrites
-//! its files and writes the exports), `duanka trace` (one case's chain) and the lines
-//! about linkage that `duanka scan` prints too.
+//! `duanka link` (linkage alone, on a scanned output: `duanka_engine::relink`, then
+//! `duanka_engine::output` rewrites the linkage files and writes the exports), `duanka
+//! trace` (one case's chain) and the lines about linkage that `duanka scan` prints too.
 
-use std::io::BufRead;
 use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, anyhow};
-use duanka_detect::{Config, registry};
 use duanka_link::{Linked, Scope};
-use duanka_model::{Alert, Severity};
 use serde_json::Value;
 
 use crate::args::{LinkArgs, ReportFormat};
 use crate::{Failure, read};
-
-/// Entity types an alert may name (the truth table's, plus `node` and `device`).
-const ENTITY_TYPES: [&str; 9] = [
-    "msisdn", "imsi", "imei", "account", "device", "ip", "node", "user", "case",
-];
 
 /// The closing lines about linkage.
 pub(crate) fn print_summary(linked: &Linked, millis: u128) {
@@ -55,82 +47,22 @@ pub(crate) fn print_summary(linked: &Linked, millis: u128) {
     }
 }
 
-/// Reads a scan's `alerts.jsonl` back (only what linkage needs: who, what, how sure).
-fn read_alerts(path: &Path) -> Result<Vec<Alert>, Failure> {
-    let names: Vec<&'static str> = registry(&Config::default())
-        .iter()
-        .map(|d| d.info().name)
-        .collect();
-    let file = std::fs::File::open(path)
-        .with_context(|| format!("{}: cannot open (run `duanka scan` first)", path.display()))
-        .map_err(Failure::input)?;
-    let mut alerts = Vec::new();
-    for (k, line) in std::io::BufReader::new(file).lines().enumerate() {
-        let at = || format!("{}:{}", path.display(), k + 1);
-        let line = line.with_context(at).map_err(Failure::input)?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let v: Value = serde_json::from_str(&line)
-            .with_context(|| format!("{}: not a JSON object", at()))
-            .map_err(Failure::input)?;
-        let field = |f: &str| v.get(f).and_then(Value::as_str);
-        let bad = |why: String| Failure::input(anyhow!("{}: {why}", at()));
-        let detector = field("detector")
-            .and_then(|d| names.iter().find(|n| **n == d).copied())
-            .ok_or_else(|| bad(format!("unknown detector {:?}", v.get("detector"))))?;
-        let entity_type = field("entity_type")
-            .and_then(|t| ENTITY_TYPES.iter().find(|n| **n == t).copied())
-            .ok_or_else(|| bad(format!("unknown entity_type {:?}", v.get("entity_type"))))?;
-        let entity_id = field("entity_id")
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| bad("no entity_id".into()))?;
-        let score = v
-            .get("score")
-            .and_then(Value::as_f64)
-            .filter(|s| (0.0..=1.0).contains(s))
-            .ok_or_else(|| bad("score missing or outside [0, 1]".into()))?;
-        alerts.push(Alert {
-            detector,
-            entity_type,
-            entity_id: entity_id.to_string(),
-            score,
-            severity: Severity::from_score(score),
-            first_seen: v.get("first_seen").and_then(Value::as_i64),
-            last_seen: v.get("last_seen").and_then(Value::as_i64),
-            explanation: field("explanation").unwrap_or_default().to_string(),
-            evidence: Vec::new(),
-        });
-    }
-    Ok(alerts)
-}
-
 /// `duanka link DATASET --data OUTDIR`: linkage alone, from the dataset and the alerts
 /// of an earlier scan; rewrites the linkage outputs in OUTDIR, and optionally exports a
 /// cluster or the whole graph.
 pub(crate) fn run(a: &LinkArgs) -> Result<(), Failure> {
-    let alerts = read_alerts(&a.data.join("alerts.jsonl"))?;
+    let alerts = duanka_engine::read_alerts(&a.data.join("alerts.jsonl"))?;
     let ds = read::read(&a.dataset, &a.read, None)?;
     let threads = read::threads(&a.read);
-    let present: Vec<String> = ds.tables.iter().map(|t| t.name().to_string()).collect();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
         .enable_all()
         .build()
         .map_err(Failure::internal)?;
     let started = Instant::now();
+    let settings = duanka_link::Settings::default();
     let linked = runtime
-        .block_on(async {
-            let ctx = duanka_query::session_for(&ds, threads)?;
-            // The same attach rows the scan saw, so `link` reproduces the scan's clusters.
-            duanka_detect::sql::resolve_attach_numbers(&ctx, &present).await?;
-            let input = duanka_engine::LinkInput {
-                ctx: &ctx,
-                present: &present,
-                alerts: &alerts,
-            };
-            anyhow::Ok(duanka_engine::link(&input, &duanka_link::Settings::default()).await?)
-        })
+        .block_on(duanka_engine::relink(&ds, &alerts, &settings, threads))
         .map_err(Failure::internal)?;
     let millis = started.elapsed().as_millis();
     let written = duanka_engine::write_linked(&a.data, &linked)?;

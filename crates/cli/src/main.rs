@@ -77,6 +77,12 @@ impl From<duanka_engine::OutputError> for Failure {
     }
 }
 
+impl From<duanka_engine::InputError> for Failure {
+    fn from(e: duanka_engine::InputError) -> Self {
+        Failure::input(e)
+    }
+}
+
 impl From<duanka_engine::ReportError> for Failure {
     fn from(e: duanka_engine::ReportError) -> Self {
         if e.is_input() {

@@ -10,7 +10,6 @@
 //! absent is written as missing, with the reason, never silently left out.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::fmt::Display;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -28,22 +27,15 @@ use duanka_report::{
     WarningRow, Warnings,
 };
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::output::{OutputError, write_atomic, write_json};
+use crate::output::{InputError, OrInput, OutputError, json_lines, write_atomic, write_json};
 
 /// Why the report could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
-    /// A file of the output folder is unreadable or not what a scan writes.
-    #[error("{}{}: {reason}", path.display(), line.map_or(String::new(), |l| format!(":{l}")))]
-    Input {
-        path: PathBuf,
-        /// From 1, when the fault is on one line.
-        line: Option<usize>,
-        reason: String,
-    },
+    #[error(transparent)]
+    Input(#[from] InputError),
     /// A figure's query could not be planned or run.
     #[error("{step} {sql}")]
     Query {
@@ -69,22 +61,7 @@ impl ReportError {
     /// Whether the fault lies with the output folder (its files, or writing into it)
     /// rather than with duanka.
     pub fn is_input(&self) -> bool {
-        matches!(self, ReportError::Input { .. } | ReportError::Output(_))
-    }
-}
-
-/// Turns any error into bad input at a place of a file.
-trait OrInput<T> {
-    fn or_input(self, path: &Path, line: Option<usize>, what: &str) -> Result<T, ReportError>;
-}
-
-impl<T, E: Display> OrInput<T> for Result<T, E> {
-    fn or_input(self, path: &Path, line: Option<usize>, what: &str) -> Result<T, ReportError> {
-        self.map_err(|e| ReportError::Input {
-            path: path.to_path_buf(),
-            line,
-            reason: format!("{what}: {e}"),
-        })
+        matches!(self, ReportError::Input(_) | ReportError::Output(_))
     }
 }
 
@@ -155,30 +132,12 @@ fn serious(severity: &str) -> bool {
     severity == "high" || severity == "medium"
 }
 
-/// Hands each non-blank line of `path` to `each` as a `T` (`what` names a line in
-/// errors); `false` when there is no such file.
-fn json_lines<T: DeserializeOwned>(
-    path: &Path,
-    what: &str,
-    mut each: impl FnMut(T),
-) -> Result<bool, ReportError> {
-    if !path.exists() {
-        return Ok(false);
-    }
-    let f = std::fs::File::open(path).or_input(path, None, "cannot open")?;
-    for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
-        let line = line.or_input(path, Some(i + 1), "cannot read")?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        each(serde_json::from_str(&line).or_input(path, Some(i + 1), what)?);
-    }
-    Ok(true)
-}
-
 fn read_alerts(out: &Path) -> Result<Option<Vec<AlertIn>>, ReportError> {
     let mut v = Vec::new();
-    let found = json_lines(&out.join("alerts.jsonl"), "not an alert", |a| v.push(a))?;
+    let found = json_lines(&out.join("alerts.jsonl"), "not an alert", |a, _| {
+        v.push(a);
+        Ok(())
+    })?;
     Ok(found.then_some(v))
 }
 
@@ -652,7 +611,7 @@ fn read_clusters(out: &Path) -> Result<Option<Clusters>, ReportError> {
     let found = json_lines(
         &out.join("clusters.jsonl"),
         "not a cluster",
-        |k: ClusterIn| {
+        |k: ClusterIn, _| {
             c.count += 1;
             c.cases += k.case_ids.len() as u64;
             c.loss += k.total_loss;
@@ -660,6 +619,7 @@ fn read_clusters(out: &Path) -> Result<Option<Clusters>, ReportError> {
             if c.top.is_none() {
                 c.top = Some(k);
             }
+            Ok(())
         },
     )?;
     Ok(found.then_some(c))
@@ -838,12 +798,12 @@ fn read_warnings(out: &Path) -> Result<Option<Warnings>, ReportError> {
         col("reason"),
         col("cluster_id"),
     ) else {
-        return Err(ReportError::Input {
-            path,
-            line: Some(1),
-            reason: "missing one of the columns entity_type, entity_id, tier, reason, cluster_id"
-                .into(),
-        });
+        return Err(InputError::new(
+            &path,
+            Some(1),
+            "missing one of the columns entity_type, entity_id, tier, reason, cluster_id",
+        )
+        .into());
     };
     let victim = col("known_victim");
     let mut w = Warnings {
@@ -1024,11 +984,7 @@ pub async fn write_report(ctx: &SessionContext, out: &Path) -> Result<Report, Re
 /// output files.
 pub fn rerender(out: &Path) -> Result<Report, ReportError> {
     if !out.is_dir() {
-        return Err(ReportError::Input {
-            path: out.to_path_buf(),
-            line: None,
-            reason: "not a folder".into(),
-        });
+        return Err(InputError::new(out, None, "not a folder").into());
     }
     let path = out.join("report.json");
     let figs = if path.exists() {

@@ -2,7 +2,8 @@
 //! session, the detectors and linkage for every face (CLI, server); `linkage` turns a
 //! scanned dataset and its alerts into the entity graph of `duanka-link` (which edges,
 //! from which table and column, with what provenance) and builds clusters, chains and
-//! warnings; `output` writes a scan's output folder, each file atomically; `figures`
+//! warnings (`pipeline::relink` runs it alone, for a dataset scanned before); `output`
+//! writes a scan's output folder, each file atomically, and reads its alerts back; `figures`
 //! computes the report's figures from the scan's session and that folder and writes
 //! `report.json` and `report.html`.
 //!
@@ -21,6 +22,7 @@ pub use figures::{
 };
 pub use linkage::{LinkInput, link};
 pub use output::{
-    OutputError, Written, write_atomic, write_graphml, write_i2, write_linked, write_scan,
+    InputError, OutputError, Written, read_alerts, write_atomic, write_graphml, write_i2,
+    write_linked, write_scan,
 };
-pub use pipeline::{Progress, ScanError, ScanSettings, Scanned, scan};
+pub use pipeline::{Progress, ScanError, ScanSettings, Scanned, relink, scan};

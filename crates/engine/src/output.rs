@@ -3,18 +3,21 @@
 //! from [`write_linked`] (which `duanka scan` and `duanka link` both call), and the
 //! exports of `duanka link`. Every file goes through [`write_atomic`]: written under a
 //! temporary name beside its final one, synced, then renamed, so that a run killed
-//! halfway leaves the previous file or the new one, never a truncated one.
+//! halfway leaves the previous file or the new one, never a truncated one. Reading the
+//! alerts back ([`read_alerts`], for linkage alone) is here too, beside their writer.
 
 use std::ffi::OsString;
+use std::fmt::Display;
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufRead, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use duanka_detect::Outcome;
+use duanka_detect::{Config, Outcome, registry};
 use duanka_ingest::Dataset;
 use duanka_link::{ExportError, Linked, Scope};
-use duanka_model::{Alert, Figure};
+use duanka_model::{Alert, Figure, Severity};
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::pipeline::Scanned;
@@ -34,6 +37,61 @@ pub enum OutputError {
         #[source]
         source: io::Error,
     },
+}
+
+/// A file of an output folder that is unreadable or not what a scan writes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}{}: {reason}", path.display(), line.map_or(String::new(), |l| format!(":{l}")))]
+pub struct InputError {
+    pub path: PathBuf,
+    /// From 1, when the fault is on one line.
+    pub line: Option<usize>,
+    pub reason: String,
+}
+
+impl InputError {
+    pub(crate) fn new(path: &Path, line: Option<usize>, reason: impl Into<String>) -> Self {
+        InputError {
+            path: path.to_path_buf(),
+            line,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Turns any error into bad input at a place of a file.
+pub(crate) trait OrInput<T> {
+    fn or_input(self, path: &Path, line: Option<usize>, what: &str) -> Result<T, InputError>;
+}
+
+impl<T, E: Display> OrInput<T> for Result<T, E> {
+    fn or_input(self, path: &Path, line: Option<usize>, what: &str) -> Result<T, InputError> {
+        self.map_err(|e| InputError::new(path, line, format!("{what}: {e}")))
+    }
+}
+
+/// Hands each non-blank line of `path` to `each` as a `T`, with its number from 1
+/// (`what` says what a line failed to be); `false` when there is no such file.
+pub(crate) fn json_lines<T: DeserializeOwned>(
+    path: &Path,
+    what: &str,
+    mut each: impl FnMut(T, usize) -> Result<(), InputError>,
+) -> Result<bool, InputError> {
+    if !path.exists() {
+        return Ok(false);
+    }
+    let f = File::open(path).or_input(path, None, "cannot open")?;
+    for (i, line) in io::BufReader::new(f).lines().enumerate() {
+        let line = line.or_input(path, Some(i + 1), "cannot read")?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        each(
+            serde_json::from_str(&line).or_input(path, Some(i + 1), what)?,
+            i + 1,
+        )?;
+    }
+    Ok(true)
 }
 
 /// The files a call wrote into the folder, by name, in the order written.
@@ -244,6 +302,60 @@ pub fn write_i2(dir: &Path, linked: &Linked, scope: Scope<'_>) -> Result<(), Out
     write_atomic(&dir.join("links.csv"), |w| {
         linked.write_i2(scope, io::sink(), w).map_err(export_io)
     })
+}
+
+/// Entity types an alert may name (the truth table's, plus `node` and `device`).
+const ENTITY_TYPES: [&str; 9] = [
+    "msisdn", "imsi", "imei", "account", "device", "ip", "node", "user", "case",
+];
+
+/// Reads a scan's `alerts.jsonl` back, only what linkage needs (who, what, how sure):
+/// every line must name a known detector and entity type, an entity and a score in
+/// [0, 1]; the severity follows from the score.
+pub fn read_alerts(path: &Path) -> Result<Vec<Alert>, InputError> {
+    let names: Vec<&'static str> = registry(&Config::default())
+        .iter()
+        .map(|d| d.info().name)
+        .collect();
+    let mut alerts = Vec::new();
+    let found = json_lines(path, "not a JSON object", |v: Value, line| {
+        let field = |f: &str| v.get(f).and_then(Value::as_str);
+        let bad = |why: String| InputError::new(path, Some(line), why);
+        let detector = field("detector")
+            .and_then(|d| names.iter().find(|n| **n == d).copied())
+            .ok_or_else(|| bad(format!("unknown detector {:?}", v.get("detector"))))?;
+        let entity_type = field("entity_type")
+            .and_then(|t| ENTITY_TYPES.iter().find(|n| **n == t).copied())
+            .ok_or_else(|| bad(format!("unknown entity_type {:?}", v.get("entity_type"))))?;
+        let entity_id = field("entity_id")
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| bad("no entity_id".into()))?;
+        let score = v
+            .get("score")
+            .and_then(Value::as_f64)
+            .filter(|s| (0.0..=1.0).contains(s))
+            .ok_or_else(|| bad("score missing or outside [0, 1]".into()))?;
+        alerts.push(Alert {
+            detector,
+            entity_type,
+            entity_id: entity_id.to_string(),
+            score,
+            severity: Severity::from_score(score),
+            first_seen: v.get("first_seen").and_then(Value::as_i64),
+            last_seen: v.get("last_seen").and_then(Value::as_i64),
+            explanation: field("explanation").unwrap_or_default().to_string(),
+            evidence: Vec::new(),
+        });
+        Ok(())
+    })?;
+    if !found {
+        return Err(InputError::new(
+            path,
+            None,
+            "no such file (run `duanka scan` first)",
+        ));
+    }
+    Ok(alerts)
 }
 
 #[cfg(test)]
