@@ -1,49 +1,16 @@
-//! `duanka link` (linkage alone, on a scanned output), `duanka trace` (one case's chain)
-//! and the linkage outputs `duanka scan` writes: `clusters.jsonl`, `warnings.csv`,
-//! `graph.graphml`.
+//! `duanka link` (linkage alone, on a scanned output: `duanka_engine::relink`, then
+//! `duanka_engine::output` rewrites the linkage files and writes the exports), `duanka
+//! trace` (one case's chain) and the lines about linkage that `duanka scan` prints too.
 
-use std::io::{BufRead, Write};
 use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, anyhow};
-use duanka_detect::{Config, registry};
 use duanka_link::{Linked, Scope};
-use duanka_model::{Alert, Severity};
 use serde_json::Value;
 
 use crate::args::{LinkArgs, ReportFormat};
 use crate::{Failure, read};
-
-/// Entity types an alert may name (the truth table's, plus `node` and `device`).
-const ENTITY_TYPES: [&str; 9] = [
-    "msisdn", "imsi", "imei", "account", "device", "ip", "node", "user", "case",
-];
-
-fn create(path: &Path) -> Result<std::io::BufWriter<std::fs::File>, Failure> {
-    std::fs::File::create(path)
-        .map(std::io::BufWriter::new)
-        .with_context(|| format!("{}: cannot create", path.display()))
-        .map_err(Failure::input)
-}
-
-/// Writes `clusters.jsonl`, `warnings.csv` and `graph.graphml` (every fed entity) into `out`.
-pub(crate) fn write_outputs(linked: &Linked, out: &Path) -> Result<(), Failure> {
-    let write = |name: &str, f: &dyn Fn(&mut dyn Write) -> anyhow::Result<()>| {
-        let path = out.join(name);
-        let mut w = create(&path)?;
-        f(&mut w)
-            .and_then(|()| w.flush().map_err(anyhow::Error::from))
-            .with_context(|| format!("{}: cannot write", path.display()))
-            .map_err(Failure::input)
-    };
-    write("clusters.jsonl", &|w| Ok(linked.write_clusters_jsonl(w)?))?;
-    write("warnings.csv", &|w| Ok(linked.write_warnings_csv(w)?))?;
-    write("graph.graphml", &|w| {
-        Ok(linked.write_graphml(Scope::All, w)?)
-    })?;
-    Ok(())
-}
 
 /// The closing lines about linkage.
 pub(crate) fn print_summary(linked: &Linked, millis: u128) {
@@ -80,85 +47,25 @@ pub(crate) fn print_summary(linked: &Linked, millis: u128) {
     }
 }
 
-/// Reads a scan's `alerts.jsonl` back (only what linkage needs: who, what, how sure).
-fn read_alerts(path: &Path) -> Result<Vec<Alert>, Failure> {
-    let names: Vec<&'static str> = registry(&Config::default())
-        .iter()
-        .map(|d| d.info().name)
-        .collect();
-    let file = std::fs::File::open(path)
-        .with_context(|| format!("{}: cannot open (run `duanka scan` first)", path.display()))
-        .map_err(Failure::input)?;
-    let mut alerts = Vec::new();
-    for (k, line) in std::io::BufReader::new(file).lines().enumerate() {
-        let at = || format!("{}:{}", path.display(), k + 1);
-        let line = line.with_context(at).map_err(Failure::input)?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let v: Value = serde_json::from_str(&line)
-            .with_context(|| format!("{}: not a JSON object", at()))
-            .map_err(Failure::input)?;
-        let field = |f: &str| v.get(f).and_then(Value::as_str);
-        let bad = |why: String| Failure::input(anyhow!("{}: {why}", at()));
-        let detector = field("detector")
-            .and_then(|d| names.iter().find(|n| **n == d).copied())
-            .ok_or_else(|| bad(format!("unknown detector {:?}", v.get("detector"))))?;
-        let entity_type = field("entity_type")
-            .and_then(|t| ENTITY_TYPES.iter().find(|n| **n == t).copied())
-            .ok_or_else(|| bad(format!("unknown entity_type {:?}", v.get("entity_type"))))?;
-        let entity_id = field("entity_id")
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| bad("no entity_id".into()))?;
-        let score = v
-            .get("score")
-            .and_then(Value::as_f64)
-            .filter(|s| (0.0..=1.0).contains(s))
-            .ok_or_else(|| bad("score missing or outside [0, 1]".into()))?;
-        alerts.push(Alert {
-            detector,
-            entity_type,
-            entity_id: entity_id.to_string(),
-            score,
-            severity: Severity::from_score(score),
-            first_seen: v.get("first_seen").and_then(Value::as_i64),
-            last_seen: v.get("last_seen").and_then(Value::as_i64),
-            explanation: field("explanation").unwrap_or_default().to_string(),
-            evidence: Vec::new(),
-        });
-    }
-    Ok(alerts)
-}
-
 /// `duanka link DATASET --data OUTDIR`: linkage alone, from the dataset and the alerts
 /// of an earlier scan; rewrites the linkage outputs in OUTDIR, and optionally exports a
 /// cluster or the whole graph.
 pub(crate) fn run(a: &LinkArgs) -> Result<(), Failure> {
-    let alerts = read_alerts(&a.data.join("alerts.jsonl"))?;
+    let alerts = duanka_engine::read_alerts(&a.data.join("alerts.jsonl"))?;
     let ds = read::read(&a.dataset, &a.read, None)?;
     let threads = read::threads(&a.read);
-    let present: Vec<String> = ds.tables.iter().map(|t| t.name().to_string()).collect();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
         .enable_all()
         .build()
         .map_err(Failure::internal)?;
     let started = Instant::now();
+    let settings = duanka_link::Settings::default();
     let linked = runtime
-        .block_on(async {
-            let ctx = duanka_query::session_for(&ds, threads)?;
-            // The same attach rows the scan saw, so `link` reproduces the scan's clusters.
-            duanka_detect::sql::resolve_attach_numbers(&ctx, &present).await?;
-            let input = duanka_engine::LinkInput {
-                ctx: &ctx,
-                present: &present,
-                alerts: &alerts,
-            };
-            anyhow::Ok(duanka_engine::link(&input, &duanka_link::Settings::default()).await?)
-        })
+        .block_on(duanka_engine::relink(&ds, &alerts, &settings, threads))
         .map_err(Failure::internal)?;
     let millis = started.elapsed().as_millis();
-    write_outputs(&linked, &a.data)?;
+    let written = duanka_engine::write_linked(&a.data, &linked)?;
     let scope = match &a.cluster {
         Some(id) => {
             if !linked.clusters().iter().any(|c| &c.cluster_id == id) {
@@ -172,33 +79,13 @@ pub(crate) fn run(a: &LinkArgs) -> Result<(), Failure> {
         None => Scope::All,
     };
     if let Some(path) = &a.graphml {
-        let mut w = create(path)?;
-        linked
-            .write_graphml(scope, &mut w)
-            .map_err(anyhow::Error::from)
-            .and_then(|()| w.flush().map_err(anyhow::Error::from))
-            .with_context(|| format!("{}: cannot write", path.display()))
-            .map_err(Failure::input)?;
+        duanka_engine::write_graphml(path, &linked, scope)?;
     }
     if let Some(dir) = &a.i2 {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("{}: cannot create", dir.display()))
-            .map_err(Failure::input)?;
-        let (ep, lp) = (dir.join("entities.csv"), dir.join("links.csv"));
-        let (mut e, mut l) = (create(&ep)?, create(&lp)?);
-        linked
-            .write_i2(scope, &mut e, &mut l)
-            .map_err(anyhow::Error::from)
-            .and_then(|()| e.flush().map_err(anyhow::Error::from))
-            .and_then(|()| l.flush().map_err(anyhow::Error::from))
-            .with_context(|| format!("{}: cannot write the i2 tables", dir.display()))
-            .map_err(Failure::input)?;
+        duanka_engine::write_i2(dir, &linked, scope)?;
     }
     print_summary(&linked, millis);
-    println!(
-        "wrote clusters.jsonl, warnings.csv, graph.graphml in {}",
-        a.data.display()
-    );
+    println!("wrote {} in {}", written.files.join(", "), a.data.display());
     Ok(())
 }
 

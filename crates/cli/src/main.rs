@@ -4,11 +4,11 @@
 mod args;
 mod demo;
 mod eval;
-mod figures;
 mod inspect;
 mod link;
 mod read;
 mod reference;
+mod report;
 mod scan;
 mod serve;
 mod simulate;
@@ -73,6 +73,28 @@ impl From<duanka_ingest::IngestError> for Failure {
     }
 }
 
+impl From<duanka_engine::OutputError> for Failure {
+    fn from(e: duanka_engine::OutputError) -> Self {
+        Failure::input(e)
+    }
+}
+
+impl From<duanka_engine::InputError> for Failure {
+    fn from(e: duanka_engine::InputError) -> Self {
+        Failure::input(e)
+    }
+}
+
+impl From<duanka_engine::ReportError> for Failure {
+    fn from(e: duanka_engine::ReportError) -> Self {
+        if e.is_input() {
+            Failure::input(e)
+        } else {
+            Failure::internal(e)
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -109,7 +131,7 @@ fn main() -> ExitCode {
         Command::Simulate(sim) => simulate::run(&sim),
         Command::Demo(d) => demo::run(&d),
         Command::Reference { export } => reference::run(export.as_deref()),
-        Command::Report { outdir } => figures::rerender(&outdir),
+        Command::Report { outdir } => report::run(&outdir),
         Command::Serve(a) => serve::serve(&a),
         Command::User { command } => serve::user(&command),
         Command::Audit { command } => serve::audit(&command),

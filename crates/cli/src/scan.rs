@@ -1,61 +1,17 @@
-//! `duanka scan`: read, run every detector whose tables are present, write
-//! `alerts.jsonl` and `summary.json` (SCHEMA.md "Outputs").
+//! `duanka scan` and `duanka config`: the flags, the progress bar and the closing lines
+//! around `duanka_engine::scan`, which runs the detectors and linkage, and
+//! `duanka_engine::output` and `figures`, which write the output folder (SCHEMA.md
+//! "Outputs") and the report.
 
-use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
 
 use anyhow::Context;
 use duanka_detect::{Config, Outcome};
-use duanka_model::{Alert, Figure};
-use serde::Serialize;
-use serde_json::{Map, Value};
 
 use crate::args::ScanArgs;
 use crate::{Failure, read};
 use indicatif::{ProgressBar, ProgressStyle};
-
-/// One line of `alerts.jsonl`, fields in the contract's order.
-#[derive(Serialize)]
-struct AlertLine<'a> {
-    detector: &'a str,
-    entity_type: &'a str,
-    entity_id: &'a str,
-    score: f64,
-    severity: &'a str,
-    first_seen: Option<i64>,
-    last_seen: Option<i64>,
-    explanation: &'a str,
-    evidence: Map<String, Value>,
-}
-
-fn figure(f: &Figure) -> Value {
-    match f {
-        Figure::Int(v) => Value::from(*v),
-        // Rounded so that the text does not depend on the last bits of a computation.
-        Figure::Float(v) => Value::from((v * 1e4).round() / 1e4),
-        Figure::Bool(b) => Value::from(*b),
-        Figure::Text(t) => Value::from(t.as_str()),
-    }
-}
-
-fn line(a: &Alert) -> AlertLine<'_> {
-    AlertLine {
-        detector: a.detector,
-        entity_type: a.entity_type,
-        entity_id: &a.entity_id,
-        score: (a.score * 1e4).round() / 1e4,
-        severity: a.severity.as_str(),
-        first_seen: a.first_seen,
-        last_seen: a.last_seen,
-        explanation: &a.explanation,
-        evidence: a
-            .evidence
-            .iter()
-            .map(|(k, v)| (k.to_string(), figure(v)))
-            .collect(),
-    }
-}
 
 /// Reads the detector settings: the file when given, else the defaults.
 fn load_config(path: Option<&Path>) -> Result<Config, Failure> {
@@ -127,49 +83,8 @@ pub(crate) fn run(a: &ScanArgs) -> Result<(), Failure> {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let (ctx, result, linked) = (&scanned.ctx, &scanned.output, &scanned.linked);
-    let (scan_ms, link_ms) = (scanned.detect_ms, scanned.link_ms);
-
-    std::fs::create_dir_all(out)
-        .with_context(|| format!("{}: cannot create the output folder", out.display()))
-        .map_err(Failure::input)?;
-    let alerts_path = out.join("alerts.jsonl");
-    let write = || -> anyhow::Result<()> {
-        let mut w = std::io::BufWriter::new(std::fs::File::create(&alerts_path)?);
-        for a in &result.alerts {
-            serde_json::to_writer(&mut w, &line(a))?;
-            w.write_all(b"\n")?;
-        }
-        w.flush()?;
-        let summary = serde_json::json!({
-            "tables": ds.tables.iter().map(|t| {
-                let mut v = serde_json::json!({
-                    "read": t.report.read, "accepted": t.report.accepted, "rejected": t.report.rejected,
-                });
-                if let Some((_, origin)) = ds.reference.iter().find(|(n, _)| *n == t.name()) {
-                    v["source"] = Value::from(origin.to_string());
-                }
-                (t.name().to_string(), v)
-            }).collect::<Map<String, Value>>(),
-            "detectors": result.outcomes.iter().map(|(name, o)| match o {
-                Outcome::Ran { alerts, millis } => serde_json::json!({"detector": name, "status": "ran", "alerts": alerts, "millis": millis}),
-                Outcome::Skipped { reason } => serde_json::json!({"detector": name, "status": "skipped", "reason": reason}),
-            }).collect::<Vec<_>>(),
-            "stages_millis": {"read": read_ms, "scan": scan_ms, "link": link_ms},
-            "reference": ds.reference_summary(),
-        });
-        std::fs::write(
-            out.join("summary.json"),
-            serde_json::to_string_pretty(&summary)? + "\n",
-        )?;
-        Ok(())
-    };
-    write()
-        .with_context(|| format!("{}: cannot write the results", out.display()))
-        .map_err(Failure::input)?;
-    if let Some(linked) = &linked {
-        crate::link::write_outputs(linked, out)?;
-    }
+    let written = duanka_engine::write_scan(out, &ds, &scanned, read_ms)?;
+    let (result, linked) = (&scanned.output, &scanned.linked);
 
     for line in ds.reference_summary() {
         println!("reference: {line}");
@@ -194,24 +109,12 @@ pub(crate) fn run(a: &ScanArgs) -> Result<(), Failure> {
             Outcome::Skipped { reason } => println!("{name:<16} skipped: {reason}"),
         }
     }
-    if let Some(linked) = &linked {
-        crate::link::print_summary(linked, link_ms);
+    if let Some(linked) = linked {
+        crate::link::print_summary(linked, scanned.link_ms);
     }
-    println!(
-        "wrote {}, summary.json{} in {}",
-        alerts_path
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default(),
-        if linked.is_some() {
-            ", clusters.jsonl, warnings.csv, graph.graphml"
-        } else {
-            ""
-        },
-        out.display()
-    );
+    println!("wrote {} in {}", written.files.join(", "), out.display());
     if !a.no_report {
-        crate::figures::write_report(&runtime, ctx, out)?;
+        crate::report::print(&runtime.block_on(duanka_engine::write_report(&scanned.ctx, out))?);
     }
     Ok(())
 }

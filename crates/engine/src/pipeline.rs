@@ -1,7 +1,8 @@
 //! One scan, whichever face asks for it (`duanka scan`, `duanka demo`, the server to
 //! come): a DataFusion session over the dataset, every detector whose tables are
-//! present, then linkage — progress reported through a callback, each stage timed. The
-//! faces keep reading their flags, printing and writing files.
+//! present, then linkage — progress reported through a callback, each stage timed; and
+//! linkage alone for a dataset scanned before (`duanka link`). The faces keep their
+//! flags and printing; `output` and `figures` write the result.
 
 use std::time::Instant;
 
@@ -10,6 +11,7 @@ use datafusion::prelude::SessionContext;
 use duanka_detect::ScanOutput;
 use duanka_ingest::Dataset;
 use duanka_link::Linked;
+use duanka_model::Alert;
 
 use crate::linkage::{LinkInput, LinkageError, link};
 
@@ -55,8 +57,19 @@ pub struct Scanned {
 pub enum ScanError {
     #[error("running the detectors: {0}")]
     Detect(#[from] DataFusionError),
+    #[error("preparing the session: {0}")]
+    Session(DataFusionError),
     #[error(transparent)]
     Link(#[from] LinkageError),
+}
+
+/// The names of the tables `dataset` holds.
+fn present(dataset: &Dataset) -> Vec<String> {
+    dataset
+        .tables
+        .iter()
+        .map(|t| t.name().to_string())
+        .collect()
 }
 
 /// Runs the detectors over `dataset`, then linkage unless told not to.
@@ -66,11 +79,7 @@ pub async fn scan(
     progress: &(dyn Fn(Progress<'_>) + Sync),
 ) -> Result<Scanned, ScanError> {
     let t_detect = Instant::now();
-    let present: Vec<String> = dataset
-        .tables
-        .iter()
-        .map(|t| t.name().to_string())
-        .collect();
+    let present = present(dataset);
     let detectors = duanka_detect::registry(settings.detectors);
     let total = detectors.len();
     let ctx = duanka_query::session_for(dataset, settings.threads)?;
@@ -103,4 +112,26 @@ pub async fn scan(
         detect_ms,
         link_ms,
     })
+}
+
+/// Linkage alone, for a dataset scanned before, from that scan's `alerts` (read back by
+/// `output::read_alerts`): the attach rows are resolved as the scan resolved them, so
+/// the clusters are the scan's.
+pub async fn relink(
+    dataset: &Dataset,
+    alerts: &[Alert],
+    settings: &duanka_link::Settings,
+    threads: usize,
+) -> Result<Linked, ScanError> {
+    let present = present(dataset);
+    let ctx = duanka_query::session_for(dataset, threads).map_err(ScanError::Session)?;
+    duanka_detect::sql::resolve_attach_numbers(&ctx, &present)
+        .await
+        .map_err(ScanError::Session)?;
+    let input = LinkInput {
+        ctx: &ctx,
+        present: &present,
+        alerts,
+    };
+    Ok(link(&input, settings).await?)
 }

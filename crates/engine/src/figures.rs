@@ -4,20 +4,21 @@
 //! the rest (`summary.json`, `alerts.jsonl`, `clusters.jsonl`, `graph.graphml`,
 //! `warnings.csv`). Writes `report.json` and `report.html` (drawn by `duanka-report`).
 //!
-//! `duanka scan` calls [`write_report`] with its session; `duanka report`
-//! calls [`rerender`], which keeps the dataset figures of `report.json` and reads every
-//! output file again. A figure whose table or file is absent is written as missing, with
-//! the reason, never silently left out.
+//! After a scan, [`write_report`] runs in the scan's session (so the OTPs the detectors
+//! classified serve the figures too); [`rerender`] keeps the dataset figures of
+//! `report.json` and reads every output file again. A figure whose table or file is
+//! absent is written as missing, with the reason, never silently left out.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::BufRead;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use anyhow::{Context, anyhow};
 use arrow::array::{Array, ArrayRef, Int64Array, RecordBatch, StringArray};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, Schema};
+use arrow::error::ArrowError;
+use datafusion::error::DataFusionError;
 use datafusion::prelude::SessionContext;
 use duanka_detect::sql::{OTP_TABLE, ensure_otp_table, otp_ctes_cached};
 use duanka_report::{
@@ -28,10 +29,56 @@ use duanka_report::{
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::Failure;
+use crate::output::{InputError, OrInput, OutputError, json_lines, write_atomic, write_json};
+
+/// Why the report could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// A figure's query could not be planned or run.
+    #[error("{step} {sql}")]
+    Query {
+        step: &'static str,
+        sql: String,
+        #[source]
+        source: DataFusionError,
+    },
+    #[error(transparent)]
+    DataFusion(#[from] DataFusionError),
+    #[error(transparent)]
+    Arrow(#[from] ArrowError),
+    /// A query's result is not of the shape its SQL gives.
+    #[error("a figure's result: {0}")]
+    Shape(String),
+    #[error("rendering the report")]
+    Render(#[source] serde_json::Error),
+    #[error(transparent)]
+    Output(#[from] OutputError),
+}
+
+impl ReportError {
+    /// Whether the fault lies with the output folder (its files, or writing into it)
+    /// rather than with duanka.
+    pub fn is_input(&self) -> bool {
+        matches!(self, ReportError::Input(_) | ReportError::Output(_))
+    }
+}
+
+/// An error with its causes, as one line.
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cause = c.source();
+    }
+    s
+}
 
 /// Rows of the alerts table in the page: enough to browse, small enough to stay a few MB.
-pub(crate) const MAX_ALERT_ROWS: usize = 2000;
+const MAX_ALERT_ROWS: usize = 2000;
 /// Blocks drawn in the heat map (the busiest by OTP receivers).
 const MAX_BLOCKS: usize = 400;
 /// Nodes drawn of the top cluster, and at most this many per entity type.
@@ -45,11 +92,28 @@ const WARNING_ROWS: usize = 25;
 const FLAGGED_TABLE: &str = "report_flagged_numbers";
 
 /// The figures only SQL over the dataset gives; kept in `report.json` so that
-/// `duanka report` can draw them again without the dataset.
-pub(crate) struct DatasetFigures {
+/// [`rerender`] can draw them again without the dataset.
+pub struct DatasetFigures {
     pub otp_services: Figure<OtpServices>,
     pub blocks: Figure<Blocks>,
     pub rogue_traffic: Figure<RogueTraffic>,
+    /// The figures that failed: each is written as missing, with the error.
+    pub not_drawn: Vec<NotDrawn>,
+}
+
+/// A figure that could not be computed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotDrawn {
+    pub figure: &'static str,
+    pub error: String,
+}
+
+/// What [`write_report`] or [`rerender`] wrote.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// `report.html`; `report.json` is beside it.
+    pub html: PathBuf,
+    pub not_drawn: Vec<NotDrawn>,
 }
 
 /// One line of `alerts.jsonl`, the fields the report uses.
@@ -68,75 +132,68 @@ fn serious(severity: &str) -> bool {
     severity == "high" || severity == "medium"
 }
 
-fn read_alerts(out: &Path) -> anyhow::Result<Option<Vec<AlertIn>>> {
-    let path = out.join("alerts.jsonl");
-    if !path.exists() {
-        return Ok(None);
-    }
-    let f =
-        std::fs::File::open(&path).with_context(|| format!("{}: cannot open", path.display()))?;
+fn read_alerts(out: &Path) -> Result<Option<Vec<AlertIn>>, ReportError> {
     let mut v = Vec::new();
-    for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
-        let line = line.with_context(|| format!("{}: cannot read", path.display()))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        v.push(
-            serde_json::from_str(&line)
-                .with_context(|| format!("{}:{}: not an alert", path.display(), i + 1))?,
-        );
-    }
-    Ok(Some(v))
+    let found = json_lines(&out.join("alerts.jsonl"), "not an alert", |a, _| {
+        v.push(a);
+        Ok(())
+    })?;
+    Ok(found.then_some(v))
 }
 
 // ---------------------------------------------------------------------------------------
 // SQL over the dataset.
 
-async fn query(ctx: &SessionContext, sql: &str) -> anyhow::Result<Vec<RecordBatch>> {
-    let df = ctx
-        .sql(sql)
-        .await
-        .with_context(|| format!("planning {sql}"))?;
-    df.collect().await.with_context(|| format!("running {sql}"))
+async fn query(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatch>, ReportError> {
+    let failed = |step| {
+        move |source| ReportError::Query {
+            step,
+            sql: sql.to_string(),
+            source,
+        }
+    };
+    let df = ctx.sql(sql).await.map_err(failed("planning"))?;
+    df.collect().await.map_err(failed("running"))
 }
 
-/// Column `name` of every batch as integers (nulls as 0).
-fn ints(batches: &[RecordBatch], name: &str) -> anyhow::Result<Vec<i64>> {
+/// Column `name` of every batch, cast to `to` and read as an `A` by `value`.
+fn column<A: Array + 'static, T>(
+    batches: &[RecordBatch],
+    name: &str,
+    to: &DataType,
+    value: impl Fn(&A, usize) -> T,
+) -> Result<Vec<T>, ReportError> {
     let mut v = Vec::new();
     for b in batches {
         let col = b
             .column_by_name(name)
-            .ok_or_else(|| anyhow!("no column {name}"))?;
-        let c = cast(col, &DataType::Int64)?;
+            .ok_or_else(|| ReportError::Shape(format!("no column {name}")))?;
+        let c = cast(col, to)?;
         let a = c
             .as_any()
-            .downcast_ref::<Int64Array>()
-            .ok_or_else(|| anyhow!("column {name} is not integer"))?;
-        v.extend((0..a.len()).map(|i| if a.is_null(i) { 0 } else { a.value(i) }));
+            .downcast_ref::<A>()
+            .ok_or_else(|| ReportError::Shape(format!("column {name} is not {to}")))?;
+        v.extend((0..a.len()).map(|i| value(a, i)));
     }
     Ok(v)
 }
 
-fn strings(batches: &[RecordBatch], name: &str) -> anyhow::Result<Vec<String>> {
-    let mut v = Vec::new();
-    for b in batches {
-        let col = b
-            .column_by_name(name)
-            .ok_or_else(|| anyhow!("no column {name}"))?;
-        let c = cast(col, &DataType::Utf8)?;
-        let a = c
-            .as_any()
-            .downcast_ref::<StringArray>()
-            .ok_or_else(|| anyhow!("column {name} is not text"))?;
-        v.extend((0..a.len()).map(|i| {
-            if a.is_null(i) {
-                String::new()
-            } else {
-                a.value(i).to_string()
-            }
-        }));
-    }
-    Ok(v)
+/// Column `name` as integers (nulls as 0).
+fn ints(batches: &[RecordBatch], name: &str) -> Result<Vec<i64>, ReportError> {
+    column(batches, name, &DataType::Int64, |a: &Int64Array, i| {
+        if a.is_null(i) { 0 } else { a.value(i) }
+    })
+}
+
+/// Column `name` as text (nulls as empty).
+fn strings(batches: &[RecordBatch], name: &str) -> Result<Vec<String>, ReportError> {
+    column(batches, name, &DataType::Utf8, |a: &StringArray, i| {
+        if a.is_null(i) {
+            String::new()
+        } else {
+            a.value(i).to_string()
+        }
+    })
 }
 
 fn sql_text(s: &str) -> String {
@@ -166,7 +223,7 @@ const BINS: [(i64, i64, &str); 15] = [
     (51, i64::MAX, "51+"),
 ];
 
-async fn otp_services(ctx: &SessionContext) -> anyhow::Result<Figure<OtpServices>> {
+async fn otp_services(ctx: &SessionContext) -> Result<Figure<OtpServices>, ReportError> {
     if !exists(ctx, "sms") {
         return Ok(Figure::Missing("the dataset has no sms table".into()));
     }
@@ -201,7 +258,7 @@ async fn otp_services(ctx: &SessionContext) -> anyhow::Result<Figure<OtpServices
     Ok(Figure::Shown(fig))
 }
 
-async fn blocks(ctx: &SessionContext) -> anyhow::Result<Figure<Blocks>> {
+async fn blocks(ctx: &SessionContext) -> Result<Figure<Blocks>, ReportError> {
     if !exists(ctx, "sms") {
         return Ok(Figure::Missing("the dataset has no sms table".into()));
     }
@@ -303,7 +360,7 @@ fn point(per_hour: &mut BTreeMap<i64, HourPoint>, h: i64) -> &mut HourPoint {
 async fn rogue_traffic(
     ctx: &SessionContext,
     alerts: &[AlertIn],
-) -> anyhow::Result<Figure<RogueTraffic>> {
+) -> Result<Figure<RogueTraffic>, ReportError> {
     let Some(host) = flagged_host(alerts) else {
         return Ok(Figure::Missing(
             "no internal host flagged medium or above by rogue_host or core_interception".into(),
@@ -372,17 +429,23 @@ async fn rogue_traffic(
     }))
 }
 
-fn shown_or_reason<T>(r: anyhow::Result<Figure<T>>, what: &str) -> Figure<T> {
+fn shown_or_reason<T>(
+    r: Result<Figure<T>, ReportError>,
+    figure: &'static str,
+    not_drawn: &mut Vec<NotDrawn>,
+) -> Figure<T> {
     r.unwrap_or_else(|e| {
-        eprintln!("report: {what} not drawn: {e:#}");
-        Figure::Missing(format!("{what} could not be computed: {e:#}"))
+        let error = with_causes(&e);
+        let missing = Figure::Missing(format!("{figure} could not be computed: {error}"));
+        not_drawn.push(NotDrawn { figure, error });
+        missing
     })
 }
 
-async fn dataset_figures(
+async fn figures_for(
     ctx: &SessionContext,
     alerts: &[AlertIn],
-) -> anyhow::Result<DatasetFigures> {
+) -> Result<DatasetFigures, ReportError> {
     let flagged: BTreeSet<i64> = alerts
         .iter()
         .filter(|a| a.entity_type == "msisdn" && serious(&a.severity))
@@ -395,13 +458,37 @@ async fn dataset_figures(
     )]));
     let col: ArrayRef = Arc::new(Int64Array::from_iter_values(flagged));
     ctx.register_batch(FLAGGED_TABLE, RecordBatch::try_new(schema, vec![col])?)?;
-    let figs = DatasetFigures {
-        otp_services: shown_or_reason(otp_services(ctx).await, "the OTP services histogram"),
-        blocks: shown_or_reason(blocks(ctx).await, "the block heat map"),
-        rogue_traffic: shown_or_reason(rogue_traffic(ctx, alerts).await, "the host's traffic"),
-    };
+    let mut not_drawn = Vec::new();
+    let otp_services = shown_or_reason(
+        otp_services(ctx).await,
+        "the OTP services histogram",
+        &mut not_drawn,
+    );
+    let blocks = shown_or_reason(blocks(ctx).await, "the block heat map", &mut not_drawn);
+    let rogue_traffic = shown_or_reason(
+        rogue_traffic(ctx, alerts).await,
+        "the host's traffic",
+        &mut not_drawn,
+    );
     ctx.deregister_table(FLAGGED_TABLE)?;
-    Ok(figs)
+    Ok(DatasetFigures {
+        otp_services,
+        blocks,
+        rogue_traffic,
+        not_drawn,
+    })
+}
+
+/// The dataset figures of the scan whose outputs are in `out`, computed in its session
+/// `ctx` (reusing the OTPs its detectors classified), for the alerts of its
+/// `alerts.jsonl`. A figure whose query fails is missing, with the error, and listed in
+/// `not_drawn`.
+pub async fn dataset_figures(
+    ctx: &SessionContext,
+    out: &Path,
+) -> Result<DatasetFigures, ReportError> {
+    let alerts = read_alerts(out)?;
+    figures_for(ctx, alerts.as_deref().unwrap_or(&[])).await
 }
 
 // ---------------------------------------------------------------------------------------
@@ -416,15 +503,13 @@ type SummaryParts = (
     Vec<String>,
 );
 
-fn summary_parts(out: &Path) -> anyhow::Result<SummaryParts> {
+fn summary_parts(out: &Path) -> Result<SummaryParts, ReportError> {
     let path = out.join("summary.json");
     if !path.exists() {
         return Ok(Default::default());
     }
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("{}: cannot read", path.display()))?;
-    let v: Value =
-        serde_json::from_str(&text).with_context(|| format!("{}: not JSON", path.display()))?;
+    let text = std::fs::read_to_string(&path).or_input(&path, None, "cannot read")?;
+    let v: Value = serde_json::from_str(&text).or_input(&path, None, "not JSON")?;
     let u = |v: &Value| v.as_u64().unwrap_or(0);
     let tables = v["tables"]
         .as_object()
@@ -516,35 +601,28 @@ struct Clusters {
     loss: i64,
 }
 
-fn read_clusters(out: &Path) -> anyhow::Result<Option<Clusters>> {
-    let path = out.join("clusters.jsonl");
-    if !path.exists() {
-        return Ok(None);
-    }
-    let f =
-        std::fs::File::open(&path).with_context(|| format!("{}: cannot open", path.display()))?;
+fn read_clusters(out: &Path) -> Result<Option<Clusters>, ReportError> {
     let mut c = Clusters {
         top: None,
         count: 0,
         cases: 0,
         loss: 0,
     };
-    for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
-        let line = line.with_context(|| format!("{}: cannot read", path.display()))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let k: ClusterIn = serde_json::from_str(&line)
-            .with_context(|| format!("{}:{}: not a cluster", path.display(), i + 1))?;
-        c.count += 1;
-        c.cases += k.case_ids.len() as u64;
-        c.loss += k.total_loss;
-        // The file is ranked: the first line is the top cluster.
-        if c.top.is_none() {
-            c.top = Some(k);
-        }
-    }
-    Ok(Some(c))
+    let found = json_lines(
+        &out.join("clusters.jsonl"),
+        "not a cluster",
+        |k: ClusterIn, _| {
+            c.count += 1;
+            c.cases += k.case_ids.len() as u64;
+            c.loss += k.total_loss;
+            // The file is ranked: the first line is the top cluster.
+            if c.top.is_none() {
+                c.top = Some(k);
+            }
+            Ok(())
+        },
+    )?;
+    Ok(found.then_some(c))
 }
 
 fn xml_unescape(s: &str) -> String {
@@ -567,13 +645,12 @@ fn attr<'a>(line: &'a str, name: &str) -> Option<&'a str> {
 fn graphml_edges(
     path: &Path,
     keys: &HashSet<String>,
-) -> anyhow::Result<Vec<(String, String, String)>> {
-    let f =
-        std::fs::File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
+) -> Result<Vec<(String, String, String)>, ReportError> {
+    let f = std::fs::File::open(path).or_input(path, None, "cannot open")?;
     let mut edges = Vec::new();
     let mut current: Option<(String, String)> = None;
-    for line in std::io::BufReader::new(f).lines() {
-        let line = line.with_context(|| format!("{}: cannot read", path.display()))?;
+    for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
+        let line = line.or_input(path, Some(i + 1), "cannot read")?;
         let t = line.trim_start();
         if t.starts_with("<edge ") {
             current = match (attr(t, "source"), attr(t, "target")) {
@@ -596,7 +673,7 @@ fn graphml_edges(
 
 /// The top cluster's nodes to draw: its cases and chain first, then marked members by
 /// score, then the rest by type and id, within the caps.
-fn cluster_graph(out: &Path, c: &ClusterIn) -> anyhow::Result<ClusterGraph> {
+fn cluster_graph(out: &Path, c: &ClusterIn) -> Result<ClusterGraph, ReportError> {
     let chain: HashSet<(String, String)> = c
         .chain
         .iter()
@@ -703,14 +780,16 @@ fn cluster_graph(out: &Path, c: &ClusterIn) -> anyhow::Result<ClusterGraph> {
     })
 }
 
-fn read_warnings(out: &Path) -> anyhow::Result<Option<Warnings>> {
+fn read_warnings(out: &Path) -> Result<Option<Warnings>, ReportError> {
     let path = out.join("warnings.csv");
     if !path.exists() {
         return Ok(None);
     }
-    let mut r = csv::Reader::from_path(&path)
-        .with_context(|| format!("{}: cannot open", path.display()))?;
-    let headers = r.headers()?.clone();
+    let mut r = csv::Reader::from_path(&path).or_input(&path, None, "cannot open")?;
+    let headers = r
+        .headers()
+        .or_input(&path, Some(1), "no header row")?
+        .clone();
     let col = |name: &str| headers.iter().position(|h| h == name);
     let (Some(ty), Some(id), Some(tier), Some(reason), Some(cluster)) = (
         col("entity_type"),
@@ -719,10 +798,12 @@ fn read_warnings(out: &Path) -> anyhow::Result<Option<Warnings>> {
         col("reason"),
         col("cluster_id"),
     ) else {
-        return Err(anyhow!(
-            "{}: missing one of the columns entity_type, entity_id, tier, reason, cluster_id",
-            path.display()
-        ));
+        return Err(InputError::new(
+            &path,
+            Some(1),
+            "missing one of the columns entity_type, entity_id, tier, reason, cluster_id",
+        )
+        .into());
     };
     let victim = col("known_victim");
     let mut w = Warnings {
@@ -733,7 +814,7 @@ fn read_warnings(out: &Path) -> anyhow::Result<Option<Warnings>> {
         top: Vec::new(),
     };
     for rec in r.records() {
-        let rec = rec.with_context(|| format!("{}: bad row", path.display()))?;
+        let rec = rec.or_input(&path, None, "bad row")?;
         let get = |i: usize| rec.get(i).unwrap_or("").to_string();
         match rec.get(tier).unwrap_or("") {
             "high" => w.high += 1,
@@ -761,7 +842,7 @@ fn assemble(
     out: &Path,
     alerts: Option<Vec<AlertIn>>,
     figs: DatasetFigures,
-) -> anyhow::Result<ReportData> {
+) -> Result<ReportData, ReportError> {
     let (tables, mut detectors, stages, reference) = summary_parts(out)?;
     let mut alerts = alerts.unwrap_or_default();
     for a in &alerts {
@@ -870,60 +951,54 @@ fn assemble(
     })
 }
 
-fn write(out: &Path, data: &ReportData) -> anyhow::Result<()> {
-    let html = duanka_report::render_html(data)?;
-    std::fs::write(
-        out.join("report.json"),
-        serde_json::to_string_pretty(data)? + "\n",
-    )?;
-    std::fs::write(out.join("report.html"), html)?;
-    Ok(())
+/// Assembles the data section and writes `report.json` and `report.html` into `out`.
+fn finish(
+    out: &Path,
+    alerts: Option<Vec<AlertIn>>,
+    mut figs: DatasetFigures,
+) -> Result<Report, ReportError> {
+    let not_drawn = std::mem::take(&mut figs.not_drawn);
+    let data = assemble(out, alerts, figs)?;
+    // Rendered before anything is written, so that a failure leaves the old pair.
+    let html = duanka_report::render_html(&data).map_err(ReportError::Render)?;
+    write_json(&out.join("report.json"), &data)?;
+    let html_path = out.join("report.html");
+    write_atomic(&html_path, |w| w.write_all(html.as_bytes()))?;
+    Ok(Report {
+        html: html_path,
+        not_drawn,
+    })
 }
 
 /// Computes the dataset figures in the scan's session `ctx` (reusing the OTPs it
 /// classified), reads the scan's output files in `out`, and writes `report.json` and
 /// `report.html` there.
-pub(crate) fn write_report(
-    runtime: &tokio::runtime::Runtime,
-    ctx: &SessionContext,
-    out: &Path,
-) -> Result<(), Failure> {
-    let alerts = read_alerts(out).map_err(Failure::input)?;
-    let figs = runtime
-        .block_on(dataset_figures(ctx, alerts.as_deref().unwrap_or(&[])))
-        .map_err(Failure::internal)?;
-    let data = assemble(out, alerts, figs).map_err(Failure::input)?;
-    write(out, &data)
-        .with_context(|| format!("{}: cannot write the report", out.display()))
-        .map_err(Failure::input)?;
-    println!("wrote {}", out.join("report.html").display());
-    Ok(())
+pub async fn write_report(ctx: &SessionContext, out: &Path) -> Result<Report, ReportError> {
+    let alerts = read_alerts(out)?;
+    let figs = figures_for(ctx, alerts.as_deref().unwrap_or(&[])).await?;
+    finish(out, alerts, figs)
 }
 
-/// `duanka report OUTDIR`: the dataset figures from `report.json` (missing when it is
-/// absent), everything else read again from the output files.
-pub(crate) fn rerender(out: &Path) -> Result<(), Failure> {
+/// The report of the output folder `out` drawn again: the dataset figures from its
+/// `report.json` (missing when it is absent), everything else read again from the
+/// output files.
+pub fn rerender(out: &Path) -> Result<Report, ReportError> {
     if !out.is_dir() {
-        return Err(Failure::input(anyhow!("{}: not a folder", out.display())));
+        return Err(InputError::new(out, None, "not a folder").into());
     }
     let path = out.join("report.json");
     let figs = if path.exists() {
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("{}: cannot read", path.display()))
-            .map_err(Failure::input)?;
-        let old: ReportData = serde_json::from_str(&text)
-            .with_context(|| {
-                format!(
-                    "{}: not a report of version {}",
-                    path.display(),
-                    duanka_report::VERSION
-                )
-            })
-            .map_err(Failure::input)?;
+        let text = std::fs::read_to_string(&path).or_input(&path, None, "cannot read")?;
+        let old: ReportData = serde_json::from_str(&text).or_input(
+            &path,
+            None,
+            &format!("not a report of version {}", duanka_report::VERSION),
+        )?;
         DatasetFigures {
             otp_services: old.otp_services,
             blocks: old.blocks,
             rogue_traffic: old.rogue_traffic,
+            not_drawn: Vec::new(),
         }
     } else {
         let why = || {
@@ -933,15 +1008,11 @@ pub(crate) fn rerender(out: &Path) -> Result<(), Failure> {
             otp_services: Figure::Missing(why()),
             blocks: Figure::Missing(why()),
             rogue_traffic: Figure::Missing(why()),
+            not_drawn: Vec::new(),
         }
     };
-    let alerts = read_alerts(out).map_err(Failure::input)?;
-    let data = assemble(out, alerts, figs).map_err(Failure::input)?;
-    write(out, &data)
-        .with_context(|| format!("{}: cannot write the report", out.display()))
-        .map_err(Failure::input)?;
-    println!("wrote {}", out.join("report.html").display());
-    Ok(())
+    let alerts = read_alerts(out)?;
+    finish(out, alerts, figs)
 }
 
 #[cfg(test)]
@@ -956,6 +1027,7 @@ mod tests {
             otp_services: Figure::Missing("-".into()),
             blocks: Figure::Missing("-".into()),
             rogue_traffic: Figure::Missing("-".into()),
+            not_drawn: Vec::new(),
         }
     }
 
