@@ -10,7 +10,9 @@ cargo fmt --all -- --check
 # Builds and tests must agree on every dependency's features, or DataFusion compiles twice.
 scripts/check-features.sh
 cargo clippy -j "$jobs" --workspace --all-targets -- -D warnings
-cargo test -j "$jobs" --workspace
+# The case store's tests run on SQLite and on a PostgreSQL server started for them;
+# DUANKA_REQUIRE_PG makes a missing server a failure rather than a skipped variant.
+DUANKA_REQUIRE_PG=1 scripts/with-postgres.sh cargo test -j "$jobs" --workspace
 if command -v chromium >/dev/null 2>&1; then
   CARGO_BUILD_JOBS="$jobs" scripts/browser-test.sh
 else

@@ -14,7 +14,7 @@ use crate::{Failure, read};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Reads the detector settings: the file when given, else the defaults.
-fn load_config(path: Option<&Path>) -> Result<Config, Failure> {
+pub(crate) fn load_config(path: Option<&Path>) -> Result<Config, Failure> {
     let Some(path) = path else {
         return Ok(Config::default());
     };

@@ -5,12 +5,16 @@
 
 use std::io::BufRead;
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
 
 use anyhow::{Context, anyhow};
 use clap::{Args, Subcommand};
 use duanka_store::{Role, Sla, Store, Who};
 
 use crate::Failure;
+use crate::args::ReadArgs;
 
 /// Where the case store is, for every command that opens it.
 #[derive(Debug, Clone, Args)]
@@ -35,6 +39,65 @@ pub struct ServeArgs {
     /// high,medium,low.
     #[arg(long, default_value = "24,72,168", value_name = "H,M,L")]
     pub sla_hours: String,
+    /// Where the scans started through the API (`POST /api/scans/run`) write their
+    /// outputs, one folder per scan; without it the server imports scans but runs none.
+    #[arg(long, value_name = "DIR")]
+    pub scan_dir: Option<PathBuf>,
+    /// Detector settings for the scans the server runs (as `duanka scan --config`).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// How the scans the server runs read their datasets.
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+/// The scan pipeline as `duanka scan` runs it (read, detectors, linkage, outputs,
+/// report), for the server's background scans; progress goes to the scan's record.
+struct Pipeline {
+    read: ReadArgs,
+    config: duanka_detect::Config,
+}
+
+impl duanka_server::ScanRunner for Pipeline {
+    fn run(
+        &self,
+        dataset: &Path,
+        out: &Path,
+        progress: &(dyn Fn(&str) + Sync),
+    ) -> Result<(), String> {
+        let failed = |f: Failure| format!("{:#}", f.error);
+        progress("reading the dataset");
+        let started = Instant::now();
+        let ds = crate::read::read(dataset, &self.read, None).map_err(failed)?;
+        let read_ms = started.elapsed().as_millis();
+        let threads = crate::read::threads(&self.read);
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        let link = duanka_link::Settings::default();
+        let settings = duanka_engine::ScanSettings {
+            detectors: &self.config,
+            link: Some(&link),
+            threads,
+        };
+        let on = |p: duanka_engine::Progress<'_>| match p {
+            duanka_engine::Progress::Detector { name, done, total } => {
+                progress(&format!("detector {}/{total}: {name}", done + 1));
+            }
+            duanka_engine::Progress::Linking => progress("linking"),
+        };
+        let scanned = rt
+            .block_on(duanka_engine::scan(&ds, &settings, &on))
+            .map_err(|e| e.to_string())?;
+        progress("writing the outputs");
+        duanka_engine::write_scan(out, &ds, &scanned, read_ms).map_err(|e| e.to_string())?;
+        rt.block_on(duanka_engine::write_report(&scanned.ctx, out))
+            .map_err(|e| e.to_string())?;
+        progress("importing");
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, Subcommand)]
@@ -116,6 +179,18 @@ pub(crate) fn serve(a: &ServeArgs) -> Result<(), Failure> {
         let mut state = duanka_server::AppState::new(store.clone());
         state.sla = sla(&a.sla_hours)?;
         state.secure_cookies = a.secure_cookies;
+        if let Some(dir) = &a.scan_dir {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("{}: cannot create the scan folder", dir.display()))
+                .map_err(Failure::input)?;
+            let mut read = a.read.clone();
+            read.quiet = true;
+            state.scan_dir = Some(Arc::from(dir.as_path()));
+            state.runner = Some(Arc::new(Pipeline {
+                read,
+                config: crate::scan::load_config(a.config.as_deref())?,
+            }));
+        }
         println!(
             "duanka serve: http://{} ({} case store {}); API described at /api/openapi.json",
             a.listen,

@@ -69,13 +69,22 @@ impl Server {
     fn start(db: &str) -> Server {
         let port = free_port();
         let child = duanka()
-            .args(["serve", "--db", db, "--listen", &format!("127.0.0.1:{port}")])
+            .args([
+                "serve",
+                "--db",
+                db,
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+            ])
             .stdout(Stdio::null())
             .spawn()
             .unwrap();
         let started = Instant::now();
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(started.elapsed() < Duration::from_secs(30), "the server did not start");
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "the server did not start"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         Server { child, port }
@@ -116,7 +125,13 @@ fn login(port: u16, name: &str, password: &str) -> (String, String) {
     (cookie, v["csrf_token"].as_str().unwrap().to_string())
 }
 
-fn call(port: u16, s: &(String, String), method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
+fn call(
+    port: u16,
+    s: &(String, String),
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> (u16, Value) {
     let (status, _, text) = http(
         port,
         method,
@@ -137,13 +152,20 @@ fn add_admin(db: &str) {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    c.stdin.take().unwrap().write_all(format!("{PASSWORD}\n").as_bytes()).unwrap();
+    c.stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{PASSWORD}\n").as_bytes())
+        .unwrap();
     let out = c.wait_with_output().unwrap();
     assert!(out.status.success());
 }
 
 fn verify(db: &str) -> std::process::Output {
-    duanka().args(["audit", "verify", "--db", db]).output().unwrap()
+    duanka()
+        .args(["audit", "verify", "--db", db])
+        .output()
+        .unwrap()
 }
 
 fn crash_keeps_every_acknowledged_write(db: &str, dir: &Path) {
@@ -153,7 +175,12 @@ fn crash_keeps_every_acknowledged_write(db: &str, dir: &Path) {
         .stdin(Stdio::piped())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     add_admin(db);
 
     let scan = dir.join("scan");
@@ -165,9 +192,21 @@ fn crash_keeps_every_acknowledged_write(db: &str, dir: &Path) {
     .unwrap();
     let server = Server::start(db);
     let adm = login(server.port, "adm", PASSWORD);
-    let (s, _) = call(server.port, &adm, "POST", "/api/scans/import", Some(&json!({"path": scan.display().to_string()})));
+    let (s, _) = call(
+        server.port,
+        &adm,
+        "POST",
+        "/api/scans/import",
+        Some(&json!({"path": scan.display().to_string()})),
+    );
     assert_eq!(s, 200);
-    let (s, _) = call(server.port, &adm, "POST", "/api/users", Some(&json!({"name": "ana", "role": "analyst", "password": PASSWORD})));
+    let (s, _) = call(
+        server.port,
+        &adm,
+        "POST",
+        "/api/users",
+        Some(&json!({"name": "ana", "role": "analyst", "password": PASSWORD})),
+    );
     assert_eq!(s, 200);
     let ana = login(server.port, "ana", PASSWORD);
 
@@ -180,9 +219,17 @@ fn crash_keeps_every_acknowledged_write(db: &str, dir: &Path) {
             std::thread::spawn(move || {
                 for k in 0.. {
                     let body = format!("note {w}-{k}");
-                    match http(port, "POST", "/api/alerts/1/comments", &[("Cookie", &ana.0), ("X-CSRF-Token", &ana.1)], Some(&json!({"body": body}))) {
+                    match http(
+                        port,
+                        "POST",
+                        "/api/alerts/1/comments",
+                        &[("Cookie", &ana.0), ("X-CSRF-Token", &ana.1)],
+                        Some(&json!({"body": body})),
+                    ) {
                         Ok((200, _, _)) => acked.lock().unwrap().push(body),
-                        Ok((status, head, text)) if status != 0 => panic!("{status}: {head} {text}"),
+                        Ok((status, head, text)) if status != 0 => {
+                            panic!("{status}: {head} {text}")
+                        }
                         _ => break,
                     }
                 }
@@ -208,7 +255,10 @@ fn crash_keeps_every_acknowledged_write(db: &str, dir: &Path) {
         .filter_map(|c| c["body"].as_str())
         .collect();
     for a in &acked {
-        assert!(kept.contains(&a.as_str()), "acknowledged {a} lost after the crash");
+        assert!(
+            kept.contains(&a.as_str()),
+            "acknowledged {a} lost after the crash"
+        );
     }
     drop(server);
     let out = verify(db);
@@ -238,13 +288,21 @@ fn a_crash_keeps_every_acknowledged_write_on_sqlite() {
 #[test]
 fn a_crash_keeps_every_acknowledged_write_on_postgres() {
     let Ok(admin) = std::env::var("DUANKA_TEST_PG_URL") else {
-        assert!(std::env::var("DUANKA_REQUIRE_PG").is_err(), "DUANKA_REQUIRE_PG without DUANKA_TEST_PG_URL");
+        assert!(
+            std::env::var("DUANKA_REQUIRE_PG").is_err(),
+            "DUANKA_REQUIRE_PG without DUANKA_TEST_PG_URL"
+        );
         eprintln!("PostgreSQL variant skipped: DUANKA_TEST_PG_URL is not set");
         return;
     };
     let name = format!("duanka_crash_{}", std::process::id());
     let status = Command::new("psql")
-        .args([admin.as_str(), "-q", "-c", &format!("CREATE DATABASE {name}")])
+        .args([
+            admin.as_str(),
+            "-q",
+            "-c",
+            &format!("CREATE DATABASE {name}"),
+        ])
         .status()
         .unwrap();
     assert!(status.success());
@@ -265,7 +323,11 @@ fn audit_verify_names_the_broken_entry() {
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
-    c.stdin.take().unwrap().write_all(format!("{PASSWORD}\n").as_bytes()).unwrap();
+    c.stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{PASSWORD}\n").as_bytes())
+        .unwrap();
     assert!(c.wait().unwrap().success());
     let out = verify(&db);
     assert!(out.status.success());
@@ -291,6 +353,69 @@ fn audit_verify_names_the_broken_entry() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("entry 1 was changed"), "{err}");
     // The head kept from before still names the cut when entries go from the end.
-    let out = duanka().args(["audit", "verify", "--db", &db, "--expect-head", &head]).output().unwrap();
+    let out = duanka()
+        .args(["audit", "verify", "--db", &db, "--expect-head", &head])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(5));
+}
+
+/// A scan started through the API runs the whole pipeline in the background, reports
+/// its progress, and its alerts land in the store.
+#[test]
+fn a_scan_started_through_the_api_is_imported() {
+    let dir = scratch("run");
+    let db = dir.join("cases.db").display().to_string();
+    add_admin(&db);
+    let port = free_port();
+    let scans = dir.join("scans");
+    let mut child = duanka()
+        .args([
+            "serve",
+            "--db",
+            &db,
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--scan-dir",
+        ])
+        .arg(&scans)
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed() < Duration::from_secs(30));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let adm = login(port, "adm", PASSWORD);
+    let tiny = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/tiny");
+    let (s, v) = call(
+        port,
+        &adm,
+        "POST",
+        "/api/scans/run",
+        Some(&json!({"dataset": tiny.display().to_string(), "name": "tiny"})),
+    );
+    assert_eq!(s, 200, "{v}");
+    let id = v["scan_id"].as_i64().unwrap();
+    let scan = loop {
+        let (s, v) = call(port, &adm, "GET", &format!("/api/scans/{id}"), None);
+        assert_eq!(s, 200);
+        if v["scan"]["status"] != "running" {
+            break v["scan"].clone();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(180),
+            "the scan did not finish: {v}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(scan["status"], "done", "{scan}");
+    let written = std::fs::read_to_string(scans.join(format!("scan-{id}/alerts.jsonl"))).unwrap();
+    let lines = written.lines().filter(|l| !l.trim().is_empty()).count() as i64;
+    assert!(lines > 0);
+    assert_eq!(scan["alerts"].as_i64(), Some(lines));
+    assert!(scans.join(format!("scan-{id}/report.html")).is_file());
 }

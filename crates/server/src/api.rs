@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 
 use axum::Json;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use duanka_store::alerts::{AlertRow, Change, ClusterRow, CommentRow, EventRow};
@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::auth::Actor;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::{Body, Id, Params};
 use crate::mask;
 
 fn bad(m: impl Into<String>) -> ApiError {
@@ -75,6 +76,20 @@ fn history_json(comments: &[CommentRow], events: &[EventRow]) -> Value {
     })
 }
 
+/// A store row with its free-text fields masked.
+fn with_texts<T: serde::Serialize>(row: &T, texts: &[&str]) -> ApiResult<Value> {
+    let v = serde_json::to_value(row).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(mask::fields(v, texts))
+}
+
+fn case_json(c: &duanka_store::CaseRow) -> ApiResult<Value> {
+    with_texts(c, &["title", "reason"])
+}
+
+fn list<T: serde::Serialize>(rows: &[T], texts: &[&str]) -> ApiResult<Vec<Value>> {
+    rows.iter().map(|r| with_texts(r, texts)).collect()
+}
+
 pub fn cluster_json(c: &ClusterRow) -> Value {
     let mut v = json!({
         "id": c.id, "scan": c.scan, "key": c.key, "cases": c.cases, "members": c.members, "loss_fen": c.loss,
@@ -123,7 +138,7 @@ pub struct NewUser {
 pub async fn add_user(
     State(app): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Json(b): Json<NewUser>,
+    Body(b): Body<NewUser>,
 ) -> ApiResult<Json<Value>> {
     let role = Role::parse(&b.role)?;
     let mut tx = app.store.begin().await?;
@@ -142,8 +157,8 @@ pub struct UserChange {
 pub async fn update_user(
     State(app): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Path(id): Path<i64>,
-    Json(b): Json<UserChange>,
+    Id(id): Id,
+    Body(b): Body<UserChange>,
 ) -> ApiResult<Json<Value>> {
     let mut tx = app.store.begin().await?;
     if b.locked.is_none() && b.role.is_none() && b.password.is_none() {
@@ -178,7 +193,7 @@ pub struct NewToken {
 pub async fn add_token(
     State(app): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Json(b): Json<NewToken>,
+    Body(b): Body<NewToken>,
 ) -> ApiResult<Json<Value>> {
     let mut tx = app.store.begin().await?;
     let (id, token) = tx.add_token(&actor.who, actor.id(), &b.name).await?;
@@ -189,7 +204,7 @@ pub async fn add_token(
 pub async fn revoke_token(
     State(app): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> ApiResult<Json<Value>> {
     let mut tx = app.store.begin().await?;
     tx.revoke_token(&actor.who, actor.id(), id).await?;
@@ -214,7 +229,7 @@ pub async fn list_scans(
 pub async fn get_scan(
     State(app): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> ApiResult<Json<Value>> {
     let mut tx = app.store.begin().await?;
     let scan = tx
@@ -239,7 +254,7 @@ pub struct ImportBody {
 pub async fn import_scan(
     State(app): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Json(b): Json<ImportBody>,
+    Body(b): Body<ImportBody>,
 ) -> ApiResult<Json<Value>> {
     let dir = PathBuf::from(&b.path);
     if !dir.join("alerts.jsonl").is_file() {
@@ -266,7 +281,7 @@ pub struct RunBody {
 pub async fn run_scan(
     State(app): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Json(b): Json<RunBody>,
+    Body(b): Body<RunBody>,
 ) -> ApiResult<Json<Value>> {
     let (Some(runner), Some(scan_dir)) = (app.runner.clone(), app.scan_dir.clone()) else {
         return Err(ApiError::Conflict(
@@ -308,12 +323,14 @@ impl ScanJob {
         out: PathBuf,
     ) {
         let (tx_p, mut rx_p) = tokio::sync::mpsc::unbounded_channel::<String>();
+        let (done_tx, done_rx) = tokio::sync::oneshot::channel();
         let out2 = out.clone();
-        let work = tokio::task::spawn_blocking(move || {
+        // A thread of its own: the pipeline builds and drives its own runtime.
+        std::thread::spawn(move || {
             let progress = |line: &str| {
                 let _ = tx_p.send(line.to_string());
             };
-            runner.run(&dataset, &out2, &progress)
+            let _ = done_tx.send(runner.run(&dataset, &out2, &progress));
         });
         // Progress lines reach the store as they come; the job's own result after.
         let store = self.app.store.clone();
@@ -330,9 +347,9 @@ impl ScanJob {
                 }
             }
         });
-        let result = match work.await {
+        let result = match done_rx.await {
             Ok(r) => r,
-            Err(e) => Err(format!("the scan stopped: {e}")),
+            Err(_) => Err("the scan stopped without a result".to_string()),
         };
         let _ = recorder.await;
         let outcome = match result {
@@ -446,7 +463,7 @@ fn filter(q: &AlertQuery, me: i64) -> ApiResult<AlertFilter> {
 pub async fn list_alerts(
     State(app): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Query(q): Query<AlertQuery>,
+    Params(q): Params<AlertQuery>,
 ) -> ApiResult<Json<Value>> {
     let f = filter(&q, actor.id())?;
     let mut tx = app.store.begin().await?;
@@ -474,7 +491,7 @@ pub async fn list_alerts(
 pub async fn get_alert(
     State(app): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> ApiResult<Json<Value>> {
     let mut tx = app.store.begin().await?;
     let a = tx.alert(id).await?;
@@ -546,8 +563,8 @@ fn may_touch(actor: &Actor, assignee: Option<i64>) -> ApiResult<()> {
 pub async fn update_alert(
     State(app): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Path(id): Path<i64>,
-    Json(b): Json<ChangeBody>,
+    Id(id): Id,
+    Body(b): Body<ChangeBody>,
 ) -> ApiResult<Json<Value>> {
     if b.title.is_some() {
         return Err(bad("an alert has no title"));
@@ -571,7 +588,7 @@ pub struct BulkBody {
 pub async fn bulk_alerts(
     State(app): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Json(b): Json<BulkBody>,
+    Body(b): Body<BulkBody>,
 ) -> ApiResult<Json<Value>> {
     if b.ids.is_empty() || b.ids.len() > 1000 {
         return Err(bad("ids: 1 to 1,000 alerts"));
@@ -595,8 +612,8 @@ pub struct CommentBody {
 pub async fn comment_alert(
     State(app): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Path(id): Path<i64>,
-    Json(b): Json<CommentBody>,
+    Id(id): Id,
+    Body(b): Body<CommentBody>,
 ) -> ApiResult<Json<Value>> {
     let mut tx = app.store.begin().await?;
     let cid = tx.comment(&actor.who, ("alert", id), &b.body).await?;
@@ -616,7 +633,7 @@ pub struct CaseQuery {
 pub async fn list_cases(
     State(app): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Query(q): Query<CaseQuery>,
+    Params(q): Params<CaseQuery>,
 ) -> ApiResult<Json<Value>> {
     let open_only = match q.status.as_deref() {
         None | Some("open") => true,
@@ -632,7 +649,7 @@ pub async fn list_cases(
     tx.audit(&actor.who, "case.list", "cases", None, None)
         .await?;
     tx.commit().await?;
-    Ok(Json(json!({"cases": cases})))
+    Ok(Json(json!({"cases": list(&cases, &["title", "reason"])?})))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -646,20 +663,20 @@ pub struct NewCase {
 pub async fn open_case(
     State(app): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Json(b): Json<NewCase>,
+    Body(b): Body<NewCase>,
 ) -> ApiResult<Json<Value>> {
     let mut tx = app.store.begin().await?;
     let c = tx
         .open_case(&actor.who, &b.title, &b.alert_ids, b.cluster_id, &app.sla)
         .await?;
     tx.commit().await?;
-    Ok(Json(json!({"case": c})))
+    Ok(Json(json!({"case": case_json(&c)?})))
 }
 
 pub async fn get_case(
     State(app): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> ApiResult<Json<Value>> {
     let mut tx = app.store.begin().await?;
     let d = tx.case_detail(id).await?;
@@ -668,7 +685,7 @@ pub async fn get_case(
         .await?;
     tx.commit().await?;
     Ok(Json(json!({
-        "case": d.case,
+        "case": case_json(&d.case)?,
         "alerts": d.alerts.iter().map(|a| alert_json(a, false)).collect::<Vec<_>>(),
         "clusters": d.clusters.iter().map(cluster_json).collect::<Vec<_>>(),
         "history": history_json(&comments, &events),
@@ -678,8 +695,8 @@ pub async fn get_case(
 pub async fn update_case(
     State(app): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Path(id): Path<i64>,
-    Json(b): Json<ChangeBody>,
+    Id(id): Id,
+    Body(b): Body<ChangeBody>,
 ) -> ApiResult<Json<Value>> {
     let c = change(&b, &actor)?;
     let mut tx = app.store.begin().await?;
@@ -689,7 +706,7 @@ pub async fn update_case(
         .update_case(&actor.who, id, &c, b.title.as_deref())
         .await?;
     tx.commit().await?;
-    Ok(Json(json!({"case": case})))
+    Ok(Json(json!({"case": case_json(&case)?})))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -700,8 +717,8 @@ pub struct MergeBody {
 pub async fn merge_into_case(
     State(app): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Path(id): Path<i64>,
-    Json(b): Json<MergeBody>,
+    Id(id): Id,
+    Body(b): Body<MergeBody>,
 ) -> ApiResult<Json<Value>> {
     if b.alert_ids.is_empty() {
         return Err(bad("alert_ids: at least one"));
@@ -710,14 +727,14 @@ pub async fn merge_into_case(
     tx.merge_alerts(&actor.who, id, &b.alert_ids).await?;
     let case = tx.case(id).await?;
     tx.commit().await?;
-    Ok(Json(json!({"case": case})))
+    Ok(Json(json!({"case": case_json(&case)?})))
 }
 
 pub async fn comment_case(
     State(app): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Path(id): Path<i64>,
-    Json(b): Json<CommentBody>,
+    Id(id): Id,
+    Body(b): Body<CommentBody>,
 ) -> ApiResult<Json<Value>> {
     let mut tx = app.store.begin().await?;
     let cid = tx.comment(&actor.who, ("case", id), &b.body).await?;
@@ -736,7 +753,7 @@ pub struct ClusterQuery {
 pub async fn list_clusters(
     State(app): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Query(q): Query<ClusterQuery>,
+    Params(q): Params<ClusterQuery>,
 ) -> ApiResult<Json<Value>> {
     let limit = q.limit.unwrap_or(100);
     if !(1..=500).contains(&limit) {
@@ -755,7 +772,7 @@ pub async fn list_clusters(
 pub async fn get_cluster(
     State(app): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> ApiResult<Json<Value>> {
     let mut tx = app.store.begin().await?;
     let c = tx.cluster(id).await?;
@@ -780,7 +797,7 @@ pub struct SearchBody {
 pub async fn search(
     State(app): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Json(b): Json<SearchBody>,
+    Body(b): Body<SearchBody>,
 ) -> ApiResult<Json<Value>> {
     let value = b.value.trim();
     if value.is_empty() {
@@ -821,7 +838,7 @@ pub struct RevealBody {
 pub async fn reveal(
     State(app): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Json(b): Json<RevealBody>,
+    Body(b): Body<RevealBody>,
 ) -> ApiResult<Json<Value>> {
     let entity = entity_param(&b.entity)?;
     let mut tx = app.store.begin().await?;
@@ -836,13 +853,15 @@ pub async fn reveal(
         .await?;
     // Committed before the value is in the answer: the log holds the reveal first.
     tx.commit().await?;
-    Ok(Json(json!({"reveal": r.reveal, "value": r.value})))
+    Ok(Json(
+        json!({"reveal": with_texts(&r.reveal, &["reason"])?, "value": r.value}),
+    ))
 }
 
 pub async fn revealed(
     State(app): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> ApiResult<Json<Value>> {
     let mut tx = app.store.begin().await?;
     let r = tx.revealed(&actor.who, id).await?;
@@ -852,7 +871,9 @@ pub async fn revealed(
         ));
     };
     tx.commit().await?;
-    Ok(Json(json!({"reveal": r.reveal, "value": r.value})))
+    Ok(Json(
+        json!({"reveal": with_texts(&r.reveal, &["reason"])?, "value": r.value}),
+    ))
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -871,14 +892,14 @@ fn limit(q: &LimitQuery) -> ApiResult<i64> {
 pub async fn list_reveals(
     State(app): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Query(q): Query<LimitQuery>,
+    Params(q): Params<LimitQuery>,
 ) -> ApiResult<Json<Value>> {
     let mut tx = app.store.begin().await?;
     let rs = tx.reveals(limit(&q)?).await?;
     tx.audit(&actor.who, "reveal.list", "reveals", None, None)
         .await?;
     tx.commit().await?;
-    Ok(Json(json!({"reveals": rs})))
+    Ok(Json(json!({"reveals": list(&rs, &["reason"])?})))
 }
 
 // ---- exports -----------------------------------------------------------------------
@@ -897,7 +918,7 @@ pub struct ExportBody {
 pub async fn request_export(
     State(app): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Json(b): Json<ExportBody>,
+    Body(b): Body<ExportBody>,
 ) -> ApiResult<Json<Value>> {
     let object = match (b.case_id, b.cluster_id) {
         (Some(c), None) => ("case", c),
@@ -909,13 +930,13 @@ pub async fn request_export(
         .request_export(&actor.who, object, &b.format, b.unmasked, &b.reason)
         .await?;
     tx.commit().await?;
-    Ok(Json(json!({"export": x})))
+    Ok(Json(json!({"export": with_texts(&x, &["reason"])?})))
 }
 
 pub async fn list_exports(
     State(app): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Query(q): Query<LimitQuery>,
+    Params(q): Params<LimitQuery>,
 ) -> ApiResult<Json<Value>> {
     let own = (actor.role() == Role::Analyst).then_some(actor.id());
     let mut tx = app.store.begin().await?;
@@ -923,20 +944,20 @@ pub async fn list_exports(
     tx.audit(&actor.who, "export.list", "exports", None, None)
         .await?;
     tx.commit().await?;
-    Ok(Json(json!({"exports": xs})))
+    Ok(Json(json!({"exports": list(&xs, &["reason"])?})))
 }
 
 async fn decide(app: AppState, actor: Actor, id: i64, approve: bool) -> ApiResult<Json<Value>> {
     let mut tx = app.store.begin().await?;
     let x = tx.decide_export(&actor.who, id, approve).await?;
     tx.commit().await?;
-    Ok(Json(json!({"export": x})))
+    Ok(Json(json!({"export": with_texts(&x, &["reason"])?})))
 }
 
 pub async fn approve_export(
     State(app): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> ApiResult<Json<Value>> {
     decide(app, actor, id, true).await
 }
@@ -944,7 +965,7 @@ pub async fn approve_export(
 pub async fn refuse_export(
     State(app): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> ApiResult<Json<Value>> {
     decide(app, actor, id, false).await
 }
@@ -952,7 +973,7 @@ pub async fn refuse_export(
 pub async fn download_export(
     State(app): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> ApiResult<Response> {
     let mut tx = app.store.begin().await?;
     let x = tx.export_values(&actor.who, id).await?;
@@ -991,7 +1012,7 @@ pub struct AuditQuery {
 pub async fn list_audit(
     State(app): State<AppState>,
     Extension(actor): Extension<Actor>,
-    Query(q): Query<AuditQuery>,
+    Params(q): Params<AuditQuery>,
 ) -> ApiResult<Json<Value>> {
     let mut tx = app.store.begin().await?;
     let entries =

@@ -194,7 +194,7 @@ pub async fn login(
     State(app): State<AppState>,
     req_meta: axum::Extension<RequestMeta>,
     headers: HeaderMap,
-    Json(body): Json<LoginBody>,
+    crate::extract::Body(body): crate::extract::Body<LoginBody>,
 ) -> ApiResult<Response> {
     let meta = req_meta.0;
     let refused = || ApiError::Forbidden("wrong name or password".into());

@@ -13,8 +13,10 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod export;
-pub mod mask;
+pub mod extract;
 pub mod openapi;
+
+pub use duanka_store::mask;
 
 use std::net::SocketAddr;
 use std::path::Path;

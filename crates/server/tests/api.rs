@@ -208,6 +208,30 @@ impl World {
         (status, String::from_utf8_lossy(&bytes).to_string())
     }
 
+    /// A request that must answer `status`; returns the body.
+    async fn expect(
+        &self,
+        status: StatusCode,
+        user: &str,
+        method: &str,
+        uri: &str,
+        body: Option<Value>,
+    ) -> String {
+        let (s, text) = self.as_user(user, method, uri, body).await;
+        assert_eq!(s, status, "{method} {uri} as {user}: {text}");
+        text
+    }
+
+    async fn as_user(
+        &self,
+        user: &str,
+        method: &str,
+        uri: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, String) {
+        self.call(Some(self.token(user)), method, uri, body).await
+    }
+
     async fn json(&self, user: &str, method: &str, uri: &str, body: Option<Value>) -> Value {
         let (status, text) = self.call(Some(self.token(user)), method, uri, body).await;
         assert_eq!(status, StatusCode::OK, "{method} {uri} as {user}: {text}");
@@ -259,6 +283,7 @@ on_both!(
     audit_chain_finds_a_reordering,
     triage_and_scans_seen_again,
     sign_in_lock_out_and_csrf,
+    a_failed_audit_write_fails_the_request,
 );
 
 /// Each role × each endpoint: an admitted role never gets 401/403 from the guard, every
@@ -367,8 +392,8 @@ async fn masked_everywhere(db: Db) {
     assert!(seen.contains("10.20.3.4") && seen.contains("ops_li"));
     // A role that may not reveal cannot look a number up either.
     let (status, _) = w
-        .call(
-            Some(w.token("aud")),
+        .as_user(
+            "aud",
             "POST",
             "/api/search",
             Some(json!({"value": "8613312345678"})),
@@ -398,15 +423,14 @@ async fn reveal_with_purpose(db: Db) {
         .unwrap()
         .to_string();
     // No case, no reveal; no reason, no reveal.
-    let (s, _) = w
-        .call(
-            Some(w.token("ana")),
-            "POST",
-            "/api/reveals",
-            Some(json!({"entity": entity, "case_id": 9, "reason": "to call the victim"})),
-        )
-        .await;
-    assert_eq!(s, StatusCode::NOT_FOUND);
+    w.expect(
+        StatusCode::NOT_FOUND,
+        "ana",
+        "POST",
+        "/api/reveals",
+        Some(json!({"entity": entity, "case_id": 9, "reason": "to call the victim"})),
+    )
+    .await;
     w.json(
         "ana",
         "POST",
@@ -414,24 +438,22 @@ async fn reveal_with_purpose(db: Db) {
         Some(json!({"title": "JJ1", "alert_ids": [1]})),
     )
     .await;
-    let (s, _) = w
-        .call(
-            Some(w.token("ana")),
-            "POST",
-            "/api/reveals",
-            Some(json!({"entity": entity, "case_id": 1, "reason": " "})),
-        )
-        .await;
-    assert_eq!(s, StatusCode::BAD_REQUEST);
-    let (s, _) = w
-        .call(
-            Some(w.token("ana")),
-            "GET",
-            "/api/entities/1/revealed",
-            None,
-        )
-        .await;
-    assert_eq!(s, StatusCode::NOT_FOUND, "nothing revealed yet");
+    w.expect(
+        StatusCode::BAD_REQUEST,
+        "ana",
+        "POST",
+        "/api/reveals",
+        Some(json!({"entity": entity, "case_id": 1, "reason": " "})),
+    )
+    .await;
+    w.expect(
+        StatusCode::NOT_FOUND,
+        "ana",
+        "GET",
+        "/api/entities/1/revealed",
+        None,
+    )
+    .await;
     let r = w
         .json("ana", "POST", "/api/reveals",
               Some(json!({"entity": entity, "case_id": 1, "reason": "ask the operator to cut the number", "minutes": 5})))
@@ -443,15 +465,14 @@ async fn reveal_with_purpose(db: Db) {
     // While it lasts the same analyst reads it again; another analyst does not.
     let again = w.json("ana", "GET", "/api/entities/1/revealed", None).await;
     assert_eq!(again["value"], "8613312345678");
-    let (s, _) = w
-        .call(
-            Some(w.token("bob")),
-            "GET",
-            "/api/entities/1/revealed",
-            None,
-        )
-        .await;
-    assert_eq!(s, StatusCode::NOT_FOUND);
+    w.expect(
+        StatusCode::NOT_FOUND,
+        "bob",
+        "GET",
+        "/api/entities/1/revealed",
+        None,
+    )
+    .await;
     // The log holds the reveal, its case and reason, and the entity's token: never the value.
     let audit: Value = w.json("aud", "GET", "/api/audit?limit=1000", None).await;
     let entries = audit["entries"].as_array().unwrap();
@@ -491,7 +512,7 @@ async fn four_eyes_export(db: Db) {
         .await;
     assert_eq!(x["export"]["status"], "approved");
     let (s, csv) = w
-        .call(Some(w.token("ana")), "GET", "/api/exports/1/download", None)
+        .as_user("ana", "GET", "/api/exports/1/download", None)
         .await;
     assert_eq!(s, StatusCode::OK);
     assert!(
@@ -504,30 +525,46 @@ async fn four_eyes_export(db: Db) {
               Some(json!({"case_id": 1, "format": "i2", "unmasked": true, "reason": "hand to the police for the cut"})))
         .await;
     assert_eq!(x["export"]["status"], "pending");
-    let (s, _) = w
-        .call(Some(w.token("ana")), "GET", "/api/exports/2/download", None)
-        .await;
-    assert_eq!(s, StatusCode::CONFLICT);
-    let (s, _) = w
-        .call(Some(w.token("ana")), "POST", "/api/exports/2/approve", None)
-        .await;
-    assert_eq!(s, StatusCode::FORBIDDEN, "an analyst approves nothing");
+    w.expect(
+        StatusCode::CONFLICT,
+        "ana",
+        "GET",
+        "/api/exports/2/download",
+        None,
+    )
+    .await;
+    w.expect(
+        StatusCode::FORBIDDEN,
+        "ana",
+        "POST",
+        "/api/exports/2/approve",
+        None,
+    )
+    .await;
     // A supervisor's own request needs another supervisor.
     w.json("sam", "POST", "/api/exports",
            Some(json!({"cluster_id": 1, "format": "graphml", "unmasked": true, "reason": "for the court file"})))
         .await;
-    let (s, text) = w
-        .call(Some(w.token("sam")), "POST", "/api/exports/3/approve", None)
-        .await;
-    assert_eq!(s, StatusCode::CONFLICT, "{text}");
+    w.expect(
+        StatusCode::CONFLICT,
+        "sam",
+        "POST",
+        "/api/exports/3/approve",
+        None,
+    )
+    .await;
     let ok = w.json("sue", "POST", "/api/exports/3/approve", None).await;
     assert_eq!(ok["export"]["status"], "approved");
-    let (s, _) = w
-        .call(Some(w.token("sue")), "GET", "/api/exports/3/download", None)
-        .await;
-    assert_eq!(s, StatusCode::CONFLICT, "only the requester downloads");
+    w.expect(
+        StatusCode::CONFLICT,
+        "sue",
+        "GET",
+        "/api/exports/3/download",
+        None,
+    )
+    .await;
     let (s, graphml) = w
-        .call(Some(w.token("sam")), "GET", "/api/exports/3/download", None)
+        .as_user("sam", "GET", "/api/exports/3/download", None)
         .await;
     assert_eq!(s, StatusCode::OK);
     assert!(
@@ -536,17 +573,21 @@ async fn four_eyes_export(db: Db) {
     );
     w.json("sam", "POST", "/api/exports/2/approve", None).await;
     let (s, i2) = w
-        .call(Some(w.token("ana")), "GET", "/api/exports/2/download", None)
+        .as_user("ana", "GET", "/api/exports/2/download", None)
         .await;
     assert_eq!(s, StatusCode::OK);
     assert!(
         i2.contains("wxid_k3j4h5g6f7,registrations.msisdn,msisdn,8613312345678"),
         "{i2}"
     );
-    let (s, _) = w
-        .call(Some(w.token("sue")), "POST", "/api/exports/2/refuse", None)
-        .await;
-    assert_eq!(s, StatusCode::CONFLICT, "decided once");
+    w.expect(
+        StatusCode::CONFLICT,
+        "sue",
+        "POST",
+        "/api/exports/2/refuse",
+        None,
+    )
+    .await;
     let audit: Value = w.json("aud", "GET", "/api/audit?limit=1000", None).await;
     let actions: Vec<&str> = audit["entries"]
         .as_array()
@@ -674,24 +715,22 @@ async fn triage_and_scans_seen_again(db: Db) {
         .await;
     assert_eq!(q2["alerts"][0]["id"], 4);
     // Closing needs a disposition, a dismissal its reason.
-    let (s, _) = w
-        .call(
-            Some(w.token("ana")),
-            "PATCH",
-            "/api/alerts/2",
-            Some(json!({"status": "closed"})),
-        )
-        .await;
-    assert_eq!(s, StatusCode::BAD_REQUEST);
-    let (s, _) = w
-        .call(
-            Some(w.token("ana")),
-            "PATCH",
-            "/api/alerts/2",
-            Some(json!({"status": "closed", "disposition": "dismissed"})),
-        )
-        .await;
-    assert_eq!(s, StatusCode::BAD_REQUEST);
+    w.expect(
+        StatusCode::BAD_REQUEST,
+        "ana",
+        "PATCH",
+        "/api/alerts/2",
+        Some(json!({"status": "closed"})),
+    )
+    .await;
+    w.expect(
+        StatusCode::BAD_REQUEST,
+        "ana",
+        "PATCH",
+        "/api/alerts/2",
+        Some(json!({"status": "closed", "disposition": "dismissed"})),
+    )
+    .await;
     w.json("ana", "PATCH", "/api/alerts/2",
            Some(json!({"status": "closed", "disposition": "dismissed", "reason": "the shop's own test line"})))
         .await;
@@ -700,15 +739,14 @@ async fn triage_and_scans_seen_again(db: Db) {
         .await;
     // Assigning others is a supervisor's; an analyst takes only what is free.
     let bob = w.user_id("bob");
-    let (s, _) = w
-        .call(
-            Some(w.token("ana")),
-            "PATCH",
-            "/api/alerts/4",
-            Some(json!({"assignee": bob.to_string()})),
-        )
-        .await;
-    assert_eq!(s, StatusCode::FORBIDDEN);
+    w.expect(
+        StatusCode::FORBIDDEN,
+        "ana",
+        "PATCH",
+        "/api/alerts/4",
+        Some(json!({"assignee": bob.to_string()})),
+    )
+    .await;
     w.json(
         "sam",
         "POST",
@@ -716,15 +754,14 @@ async fn triage_and_scans_seen_again(db: Db) {
         Some(json!({"ids": [4, 6], "assignee": bob.to_string()})),
     )
     .await;
-    let (s, _) = w
-        .call(
-            Some(w.token("ana")),
-            "PATCH",
-            "/api/alerts/4",
-            Some(json!({"status": "in_progress"})),
-        )
-        .await;
-    assert_eq!(s, StatusCode::FORBIDDEN, "bob's alert");
+    w.expect(
+        StatusCode::FORBIDDEN,
+        "ana",
+        "PATCH",
+        "/api/alerts/4",
+        Some(json!({"status": "in_progress"})),
+    )
+    .await;
     let mine = w.json("bob", "GET", "/api/alerts?assignee=me", None).await;
     assert_eq!(mine["alerts"].as_array().unwrap().len(), 2);
     let d = w.json("ana", "GET", "/api/alerts/2", None).await;
@@ -758,15 +795,15 @@ async fn triage_and_scans_seen_again(db: Db) {
     let bad = w.db.dir.join("bad");
     fixture(&bad, false);
     std::fs::write(bad.join("alerts.jsonl"), "{\"detector\":\"otp_sink\",\"entity_type\":\"msisdn\",\"entity_id\":\"1\",\"score\":0.5,\"severity\":\"low\"}\n{\"detector\":\"x\"}\n").unwrap();
-    let (s, text) = w
-        .call(
-            Some(w.token("sam")),
+    let text = w
+        .expect(
+            StatusCode::BAD_REQUEST,
+            "sam",
             "POST",
             "/api/scans/import",
             Some(json!({"path": bad.display().to_string()})),
         )
         .await;
-    assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(
         text.contains("alerts.jsonl:2: unknown entity_type"),
         "{text}"
@@ -899,10 +936,8 @@ async fn sign_in_lock_out_and_csrf(db: Db) {
     .await;
     let res = send("GET", "/api/alerts", None, None).await.unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-    let (s, _) = w
-        .call(Some(w.token("ana")), "GET", "/api/alerts", None)
+    w.expect(StatusCode::UNAUTHORIZED, "ana", "GET", "/api/alerts", None)
         .await;
-    assert_eq!(s, StatusCode::UNAUTHORIZED);
     let (s, _, _) = login(&w, "ana", PASSWORD).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     let audit: Value = w.json("aud", "GET", "/api/audit?limit=1000", None).await;
@@ -929,4 +964,70 @@ async fn sign_in_lock_out_and_csrf(db: Db) {
         .unwrap();
     assert_eq!(web["channel"], "web");
     assert_eq!(web["actor"], "ana");
+}
+
+/// When the audit entry cannot be written, the change is not made and the value does
+/// not leave: the request fails.
+async fn a_failed_audit_write_fails_the_request(db: Db) {
+    let w = World::new(db).await;
+    w.import(false).await;
+    w.json(
+        "ana",
+        "POST",
+        "/api/cases",
+        Some(json!({"title": "JJ1", "alert_ids": [1]})),
+    )
+    .await;
+    let (refuse, allow): (Vec<&str>, Vec<&str>) = if w.db.is_sqlite() {
+        (
+            vec![
+                "CREATE TRIGGER audit_full BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+            ],
+            vec!["DROP TRIGGER audit_full"],
+        )
+    } else {
+        (
+            vec![
+                "CREATE FUNCTION audit_full() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$",
+                "CREATE TRIGGER audit_full BEFORE INSERT ON audit FOR EACH ROW EXECUTE FUNCTION audit_full()",
+            ],
+            vec!["DROP TRIGGER audit_full ON audit"],
+        )
+    };
+    w.db.tamper(&refuse).await;
+    w.expect(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "ana",
+        "POST",
+        "/api/alerts/1/comments",
+        Some(json!({"body": "lost?"})),
+    )
+    .await;
+    let text = w
+        .expect(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "ana",
+            "POST",
+            "/api/reveals",
+            Some(json!({"entity": "entity:1", "case_id": 1, "reason": "to cut the number"})),
+        )
+        .await;
+    assert!(!text.contains("8613312345678"), "{text}");
+    w.expect(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "ana",
+        "GET",
+        "/api/alerts/1",
+        None,
+    )
+    .await;
+    w.db.tamper(&allow).await;
+    let a = w.json("ana", "GET", "/api/alerts/1", None).await;
+    assert_eq!(
+        a["alert"]["history"]["comments"].as_array().unwrap().len(),
+        0
+    );
+    let reveals = w.json("aud", "GET", "/api/reveals", None).await;
+    assert_eq!(reveals["reveals"].as_array().unwrap().len(), 0);
+    assert!(verify(&w).await["broken"].is_null());
 }

@@ -127,8 +127,8 @@ impl Tx {
             address: who.address.clone(),
             action: action.to_string(),
             object: object.to_string(),
-            old_value: old_value.map(str::to_string),
-            new_value: new_value.map(str::to_string),
+            old_value: old_value.map(|v| crate::mask::text(v, &[])),
+            new_value: new_value.map(|v| crate::mask::text(v, &[])),
             prev_hash,
             hash: String::new(),
         };

@@ -17,6 +17,7 @@
 pub mod alerts;
 pub mod audit;
 pub mod cases;
+pub mod mask;
 pub mod share;
 pub mod users;
 

@@ -3,11 +3,13 @@
 //! number's segment, the IMSI's network, the IMEI's model) and hides what identifies
 //! the subscriber; accounts and devices keep two characters at each end around a fixed
 //! `****`, so that not even the length shows. Hosts, nodes, operator users and case ids
-//! are the operator's own, not subscribers', and stay in clear.
+//! are the operator's own, not subscribers', and stay in clear. The audit log masks
+//! every old and new value it records the same way, so that a number typed into a
+//! reason or a title never enters it in clear.
 
 use serde_json::Value;
 
-pub use duanka_store::alerts::PERSONAL_TYPES;
+pub use crate::alerts::PERSONAL_TYPES;
 
 fn stars(n: usize) -> String {
     "*".repeat(n)
@@ -87,6 +89,28 @@ pub fn text(s: &str, known: &[(&str, &str)]) -> String {
     out
 }
 
+/// 11 digits from 1 (a mainland mobile number), 13 from 861 (the same with the country
+/// code), or 15 (an IMSI or an IMEI).
+fn looks_like_identifier(x: u64) -> bool {
+    let d = x.to_string();
+    (d.len() == 11 && d.starts_with('1'))
+        || (d.len() == 13 && d.starts_with("861"))
+        || d.len() == 15
+}
+
+/// Masks the free-text `fields` of a serialised object (titles, reasons), leaving
+/// everything else as it is.
+pub fn fields(mut v: Value, fields: &[&str]) -> Value {
+    if let Value::Object(m) = &mut v {
+        for f in fields {
+            if let Some(Value::String(s)) = m.get_mut(*f) {
+                *s = text(s, &[]);
+            }
+        }
+    }
+    v
+}
+
 fn flush(out: &mut String, run: &mut String) {
     if run.len() >= 7 {
         out.push_str(&digits(run));
@@ -118,8 +142,9 @@ pub fn json(v: &Value, known: &[(&str, &str)]) -> Value {
         }
         Value::Array(a) => Value::Array(a.iter().map(|x| json(x, known)).collect()),
         Value::String(s) => Value::from(text(s, known)),
-        Value::Number(n) if n.as_u64().is_some_and(|x| x >= 1_000_000) => {
-            // A number written as a JSON number is still a number.
+        Value::Number(n) if n.as_u64().is_some_and(looks_like_identifier) => {
+            // A phone number, IMSI or IMEI written as a JSON number is still one; counts
+            // and byte totals are not touched.
             Value::from(text(&n.to_string(), known))
         }
         other => other.clone(),
@@ -158,6 +183,7 @@ mod tests {
             "peer": 8613800000001u64,
             "note": "called 13800000002",
             "count": 12,
+            "bytes": 123456789,
         });
         let m = json(&v, &[]);
         assert_eq!(m["members"][0]["entity_id"], "86138****5678");
@@ -165,5 +191,6 @@ mod tests {
         assert_eq!(m["peer"], "86138****0001");
         assert_eq!(m["note"], "called 138****0002");
         assert_eq!(m["count"], 12);
+        assert_eq!(m["bytes"], 123456789);
     }
 }
