@@ -46,6 +46,9 @@ pub struct ServeArgs {
     /// Detector settings for the scans the server runs (as `duanka scan --config`).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Log level of the request log on standard error: error, warn, info or debug.
+    #[arg(long, env = "DUANKA_LOG", default_value = "info")]
+    pub log: String,
     /// How the scans the server runs read their datasets.
     #[command(flatten)]
     pub read: ReadArgs,
@@ -173,6 +176,17 @@ fn sla(text: &str) -> Result<Sla, Failure> {
 
 /// `duanka serve`.
 pub(crate) fn serve(a: &ServeArgs) -> Result<(), Failure> {
+    let level: tracing_subscriber::filter::LevelFilter = a.log.parse().map_err(|_| {
+        Failure::usage(anyhow!(
+            "--log {}: error, warn, info, debug or trace",
+            a.log
+        ))
+    })?;
+    tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .init();
     let rt = runtime()?;
     rt.block_on(async {
         let store = open(&a.db).await?;

@@ -71,6 +71,8 @@ impl Server {
         let child = duanka()
             .args([
                 "serve",
+                "--log",
+                "warn",
                 "--db",
                 db,
                 "--listen",
@@ -372,6 +374,8 @@ fn a_scan_started_through_the_api_is_imported() {
     let mut child = duanka()
         .args([
             "serve",
+            "--log",
+            "warn",
             "--db",
             &db,
             "--listen",

@@ -120,10 +120,9 @@ pub async fn list_users(
     Extension(actor): Extension<Actor>,
 ) -> ApiResult<Json<Value>> {
     let users = app.store.users().await?;
-    let mut tx = app.store.begin().await?;
-    tx.audit(&actor.who, "user.list", "users", None, None)
+    app.store
+        .record(&actor.who, "user.list", "users", None)
         .await?;
-    tx.commit().await?;
     Ok(Json(json!({"users": users})))
 }
 
@@ -218,11 +217,12 @@ pub async fn list_scans(
     State(app): State<AppState>,
     Extension(actor): Extension<Actor>,
 ) -> ApiResult<Json<Value>> {
-    let mut tx = app.store.begin().await?;
+    let mut tx = app.store.read().await?;
     let scans = tx.scans().await?;
-    tx.audit(&actor.who, "scan.list", "scans", None, None)
-        .await?;
     tx.commit().await?;
+    app.store
+        .record(&actor.who, "scan.list", "scans", None)
+        .await?;
     Ok(Json(json!({"scans": scans})))
 }
 
@@ -231,16 +231,17 @@ pub async fn get_scan(
     Extension(actor): Extension<Actor>,
     Id(id): Id,
 ) -> ApiResult<Json<Value>> {
-    let mut tx = app.store.begin().await?;
+    let mut tx = app.store.read().await?;
     let scan = tx
         .scans()
         .await?
         .into_iter()
         .find(|s| s.id == id)
         .ok_or_else(|| ApiError::NotFound(format!("scan {id}")))?;
-    tx.audit(&actor.who, "scan.read", &format!("scan:{id}"), None, None)
-        .await?;
     tx.commit().await?;
+    app.store
+        .record(&actor.who, "scan.read", &format!("scan:{id}"), None)
+        .await?;
     Ok(Json(json!({"scan": scan})))
 }
 
@@ -343,7 +344,7 @@ impl ScanJob {
                     tx.commit().await
                 };
                 if let Err(e) = recorded.await {
-                    eprintln!("duanka serve: scan {id}: cannot record its progress: {e}");
+                    tracing::error!(scan = id, error = %e, "cannot record the scan's progress");
                 }
             }
         });
@@ -363,10 +364,7 @@ impl ScanJob {
                 tx.commit().await
             };
             if let Err(e2) = recorded.await {
-                eprintln!(
-                    "duanka serve: scan {} failed ({e}) and the failure cannot be recorded: {e2}",
-                    self.id
-                );
+                tracing::error!(scan = self.id, error = %e, record_error = %e2, "a scan failed and its failure cannot be recorded");
             }
         }
     }
@@ -466,16 +464,17 @@ pub async fn list_alerts(
     Params(q): Params<AlertQuery>,
 ) -> ApiResult<Json<Value>> {
     let f = filter(&q, actor.id())?;
-    let mut tx = app.store.begin().await?;
+    let mut tx = app.store.read().await?;
     let rows = tx.alerts(&f).await?;
     let described = serde_json::to_string(&json!({
         "status": q.status, "severity": q.severity, "detector": q.detector, "assignee": q.assignee,
         "scan": q.scan, "entity": q.entity, "case_id": q.case_id, "after": q.after, "shown": rows.len(),
     }))
     .map_err(|e| ApiError::Internal(e.to_string()))?;
-    tx.audit(&actor.who, "alert.list", "alerts", None, Some(&described))
-        .await?;
     tx.commit().await?;
+    app.store
+        .record(&actor.who, "alert.list", "alerts", Some(&described))
+        .await?;
     let next = (rows.len() as i64 == f.limit)
         .then(|| {
             rows.last()
@@ -493,12 +492,13 @@ pub async fn get_alert(
     Extension(actor): Extension<Actor>,
     Id(id): Id,
 ) -> ApiResult<Json<Value>> {
-    let mut tx = app.store.begin().await?;
+    let mut tx = app.store.read().await?;
     let a = tx.alert(id).await?;
     let (comments, events) = tx.history(("alert", id)).await?;
-    tx.audit(&actor.who, "alert.read", &format!("alert:{id}"), None, None)
-        .await?;
     tx.commit().await?;
+    app.store
+        .record(&actor.who, "alert.read", &format!("alert:{id}"), None)
+        .await?;
     let mut v = alert_json(&a, true);
     v["history"] = history_json(&comments, &events);
     Ok(Json(json!({"alert": v})))
@@ -644,11 +644,12 @@ pub async fn list_cases(
     if !(1..=500).contains(&limit) {
         return Err(bad("limit must be 1 to 500"));
     }
-    let mut tx = app.store.begin().await?;
+    let mut tx = app.store.read().await?;
     let cases = tx.cases(open_only, limit).await?;
-    tx.audit(&actor.who, "case.list", "cases", None, None)
-        .await?;
     tx.commit().await?;
+    app.store
+        .record(&actor.who, "case.list", "cases", None)
+        .await?;
     Ok(Json(json!({"cases": list(&cases, &["title", "reason"])?})))
 }
 
@@ -678,12 +679,13 @@ pub async fn get_case(
     Extension(actor): Extension<Actor>,
     Id(id): Id,
 ) -> ApiResult<Json<Value>> {
-    let mut tx = app.store.begin().await?;
+    let mut tx = app.store.read().await?;
     let d = tx.case_detail(id).await?;
     let (comments, events) = tx.history(("case", id)).await?;
-    tx.audit(&actor.who, "case.read", &format!("case:{id}"), None, None)
-        .await?;
     tx.commit().await?;
+    app.store
+        .record(&actor.who, "case.read", &format!("case:{id}"), None)
+        .await?;
     Ok(Json(json!({
         "case": case_json(&d.case)?,
         "alerts": d.alerts.iter().map(|a| alert_json(a, false)).collect::<Vec<_>>(),
@@ -759,11 +761,12 @@ pub async fn list_clusters(
     if !(1..=500).contains(&limit) {
         return Err(bad("limit must be 1 to 500"));
     }
-    let mut tx = app.store.begin().await?;
+    let mut tx = app.store.read().await?;
     let cs = tx.clusters(q.scan, limit).await?;
-    tx.audit(&actor.who, "cluster.list", "clusters", None, None)
-        .await?;
     tx.commit().await?;
+    app.store
+        .record(&actor.who, "cluster.list", "clusters", None)
+        .await?;
     Ok(Json(
         json!({"clusters": cs.iter().map(cluster_json).collect::<Vec<_>>()}),
     ))
@@ -774,17 +777,12 @@ pub async fn get_cluster(
     Extension(actor): Extension<Actor>,
     Id(id): Id,
 ) -> ApiResult<Json<Value>> {
-    let mut tx = app.store.begin().await?;
+    let mut tx = app.store.read().await?;
     let c = tx.cluster(id).await?;
-    tx.audit(
-        &actor.who,
-        "cluster.read",
-        &format!("cluster:{id}"),
-        None,
-        None,
-    )
-    .await?;
     tx.commit().await?;
+    app.store
+        .record(&actor.who, "cluster.read", &format!("cluster:{id}"), None)
+        .await?;
     Ok(Json(json!({"cluster": cluster_json(&c)})))
 }
 
@@ -803,7 +801,7 @@ pub async fn search(
     if value.is_empty() {
         return Err(bad("value: what to look for"));
     }
-    let mut tx = app.store.begin().await?;
+    let mut tx = app.store.read().await?;
     let found = tx.find_entity(value).await?;
     let object = match found.as_slice() {
         [] => "no match".to_string(),
@@ -814,9 +812,10 @@ pub async fn search(
             .join(","),
     };
     // The value looked for never enters the log: only what it matched.
-    tx.audit(&actor.who, "entity.search", &object, None, None)
-        .await?;
     tx.commit().await?;
+    app.store
+        .record(&actor.who, "entity.search", &object, None)
+        .await?;
     Ok(Json(json!({
         "entities": found.iter().map(|(id, t)| entity_json(*id, t, value)).collect::<Vec<_>>(),
     })))
@@ -894,11 +893,12 @@ pub async fn list_reveals(
     Extension(actor): Extension<Actor>,
     Params(q): Params<LimitQuery>,
 ) -> ApiResult<Json<Value>> {
-    let mut tx = app.store.begin().await?;
+    let mut tx = app.store.read().await?;
     let rs = tx.reveals(limit(&q)?).await?;
-    tx.audit(&actor.who, "reveal.list", "reveals", None, None)
-        .await?;
     tx.commit().await?;
+    app.store
+        .record(&actor.who, "reveal.list", "reveals", None)
+        .await?;
     Ok(Json(json!({"reveals": list(&rs, &["reason"])?})))
 }
 
@@ -939,11 +939,12 @@ pub async fn list_exports(
     Params(q): Params<LimitQuery>,
 ) -> ApiResult<Json<Value>> {
     let own = (actor.role() == Role::Analyst).then_some(actor.id());
-    let mut tx = app.store.begin().await?;
+    let mut tx = app.store.read().await?;
     let xs = tx.exports(own, limit(&q)?).await?;
-    tx.audit(&actor.who, "export.list", "exports", None, None)
-        .await?;
     tx.commit().await?;
+    app.store
+        .record(&actor.who, "export.list", "exports", None)
+        .await?;
     Ok(Json(json!({"exports": list(&xs, &["reason"])?})))
 }
 
@@ -1014,12 +1015,13 @@ pub async fn list_audit(
     Extension(actor): Extension<Actor>,
     Params(q): Params<AuditQuery>,
 ) -> ApiResult<Json<Value>> {
-    let mut tx = app.store.begin().await?;
+    let mut tx = app.store.read().await?;
     let entries =
         duanka_store::audit::page(&mut tx, q.after.unwrap_or(0), q.limit.unwrap_or(100)).await?;
-    tx.audit(&actor.who, "audit.read", "audit", None, None)
-        .await?;
     tx.commit().await?;
+    app.store
+        .record(&actor.who, "audit.read", "audit", None)
+        .await?;
     Ok(Json(json!({"entries": entries})))
 }
 
@@ -1028,20 +1030,18 @@ pub async fn verify_audit(
     Extension(actor): Extension<Actor>,
 ) -> ApiResult<Json<Value>> {
     let v = duanka_store::audit::verify(&app.store).await?;
-    let mut tx = app.store.begin().await?;
-    tx.audit(
-        &actor.who,
-        "audit.verify",
-        "audit",
-        None,
-        Some(if v.broken.is_none() {
-            "intact"
-        } else {
-            "broken"
-        }),
-    )
-    .await?;
-    tx.commit().await?;
+    app.store
+        .record(
+            &actor.who,
+            "audit.verify",
+            "audit",
+            Some(if v.broken.is_none() {
+                "intact"
+            } else {
+                "broken"
+            }),
+        )
+        .await?;
     Ok(Json(json!({
         "entries": v.entries, "head": v.head, "intact": v.broken.is_none(),
         "broken_at": v.broken.as_ref().map(|b| b.0), "problem": v.broken.map(|b| b.1),

@@ -17,6 +17,7 @@ use axum::response::{IntoResponse, Response};
 use duanka_store::users::{LOCKOUT_SECONDS, SESSION_SECONDS, verify_password};
 use duanka_store::{Channel, Role, User, Who};
 use serde::Deserialize;
+use tracing::Instrument;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
@@ -33,7 +34,14 @@ pub struct RequestMeta {
 
 static REQUESTS: AtomicU64 = AtomicU64::new(0);
 
-/// Gives each request an id (returned in `X-Request-Id`) and notes the caller's address.
+/// The name of the signed-in caller, left on the response by the guard for the
+/// request's log line.
+#[derive(Debug, Clone)]
+pub struct CallerName(pub String);
+
+/// Gives each request an id (returned in `X-Request-Id`), notes the caller's address,
+/// and logs one line per request in a span that carries the id (so that an internal
+/// error logged while serving it can be found by the id its caller was given).
 pub async fn request_meta(mut req: Request, next: Next) -> Response {
     let n = REQUESTS.fetch_add(1, Ordering::Relaxed);
     let id = format!("{:x}-{n:x}", std::process::id());
@@ -41,11 +49,23 @@ pub async fn request_meta(mut req: Request, next: Next) -> Response {
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string());
+    let (method, path) = (req.method().clone(), req.uri().path().to_string());
     req.extensions_mut().insert(RequestMeta {
         id: id.clone(),
-        address,
+        address: address.clone(),
     });
-    let mut res = next.run(req).await;
+    let span = tracing::info_span!("request", id = %id, %method, %path, %address);
+    let started = std::time::Instant::now();
+    let mut res = next.run(req).instrument(span.clone()).await;
+    let caller = res.extensions().get::<CallerName>().map(|c| c.0.clone());
+    span.in_scope(|| {
+        tracing::info!(
+            status = res.status().as_u16(),
+            ms = started.elapsed().as_secs_f64() * 1e3,
+            user = caller.as_deref().unwrap_or("-"),
+            "served"
+        );
+    });
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert("x-request-id", v);
     }
@@ -116,8 +136,11 @@ pub async fn guard(State(g): State<Guard>, mut req: Request, next: Next) -> Resp
     let (meta, method, headers) = (meta_of(&req), req.method().clone(), req.headers().clone());
     match authenticate(&g, &meta, &method, &headers).await {
         Ok(actor) => {
+            let name = CallerName(actor.user.name.clone());
             req.extensions_mut().insert(actor);
-            next.run(req).await
+            let mut res = next.run(req).await;
+            res.extensions_mut().insert(name);
+            res
         }
         Err(e) => e.into_response(),
     }

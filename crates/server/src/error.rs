@@ -55,7 +55,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
         if let ApiError::Internal(detail) = &self {
-            eprintln!("duanka serve: internal error: {detail}");
+            tracing::error!(%detail, "internal error");
         }
         (
             status,

@@ -7,7 +7,7 @@
 //! Every identifier of a subscriber leaves masked (`mask`); a value in clear leaves only
 //! through a reveal or an approved export, after its audit entry is committed. Must not:
 //! run detectors itself (a scan job calls `duanka-engine` through the [`ScanRunner`] the
-//! binary provides), or print.
+//! binary provides), or print (it logs through `tracing`; the binary chooses where to).
 
 pub mod api;
 pub mod auth;
@@ -202,4 +202,35 @@ pub async fn serve(state: AppState, listen: SocketAddr) -> std::io::Result<()> {
         app(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// docs/serve.md lists every endpoint with the roles the route table gives it.
+    #[test]
+    fn the_guide_lists_every_endpoint_with_its_roles() {
+        let guide = include_str!("../../../docs/serve.md");
+        for r in routes() {
+            let roles: Vec<&str> = r.roles.iter().map(|x| x.as_str()).collect();
+            let row = format!(
+                "| `{} {}` | {} | {} |",
+                r.method.to_uppercase(),
+                r.path,
+                roles.join(", "),
+                r.summary
+            );
+            assert!(
+                guide.contains(&row),
+                "docs/serve.md lacks or misstates: {row}"
+            );
+        }
+        let rows = guide.lines().filter(|l| l.starts_with("| `")).count();
+        assert_eq!(
+            rows,
+            routes().len() + 1,
+            "docs/serve.md lists an endpoint that is not served"
+        );
+    }
 }

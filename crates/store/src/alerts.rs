@@ -535,6 +535,56 @@ pub struct AlertRow {
 const ALERT_COLUMNS: &str = "a.id, a.detector, a.entity, e.entity_type, e.value, a.score, a.severity, a.sev_rank, a.status, a.disposition, \
      a.reason, a.assignee, u.name AS assignee_name, a.case_id, a.due_at, a.first_seen, a.last_seen, a.first_scan, a.last_scan, \
      a.times_seen, a.explanation, a.evidence";
+/// What the queue shows of an alert (no explanation, no evidence).
+const LIST_FIELDS: [&str; 19] = [
+    "id",
+    "detector",
+    "entity",
+    "entity_type",
+    "value",
+    "score",
+    "sev_rank",
+    "status",
+    "disposition",
+    "reason",
+    "assignee",
+    "assignee_name",
+    "case_id",
+    "due_at",
+    "first_seen",
+    "last_seen",
+    "first_scan",
+    "last_scan",
+    "times_seen",
+];
+const LIST_COLUMNS: &str = "a.id, a.detector, a.entity, e.entity_type, e.value, a.score, a.severity, a.sev_rank, a.status, a.disposition, \
+     a.reason, a.assignee, u.name AS assignee_name, a.case_id, a.due_at, a.first_seen, a.last_seen, a.first_scan, a.last_scan, \
+     a.times_seen";
+
+/// One alert of a queue page, as the page's JSON holds it.
+#[derive(serde::Deserialize)]
+struct ListRow {
+    id: i64,
+    detector: String,
+    entity: i64,
+    entity_type: String,
+    value: String,
+    score: f64,
+    sev_rank: i64,
+    status: String,
+    disposition: Option<String>,
+    reason: Option<String>,
+    assignee: Option<i64>,
+    assignee_name: Option<String>,
+    case_id: Option<i64>,
+    due_at: i64,
+    first_seen: Option<i64>,
+    last_seen: Option<i64>,
+    first_scan: i64,
+    last_scan: i64,
+    times_seen: i64,
+}
+
 const ALERT_FROM: &str =
     "FROM alerts a JOIN entities e ON e.id = a.entity LEFT JOIN users u ON u.id = a.assignee";
 
@@ -575,12 +625,12 @@ fn alert_row(r: &sqlx::any::AnyRow, with_evidence: bool) -> Result<AlertRow> {
 }
 
 impl Tx {
-    /// One page of the queue, most severe first, then by score.
+    /// One page of the queue, most severe first, then by score, then newest.
     pub async fn alerts(&mut self, f: &AlertFilter) -> Result<Vec<AlertRow>> {
         if !(1..=500).contains(&f.limit) {
             return Err(StoreError::Invalid("limit must be 1 to 500".into()));
         }
-        let mut sql = format!("SELECT {ALERT_COLUMNS} {ALERT_FROM} WHERE 1 = 1");
+        let mut sql = format!("SELECT {LIST_COLUMNS} {ALERT_FROM} WHERE 1 = 1");
         let mut args: Vec<Arg> = Vec::new();
         match (f.any_status, f.status) {
             (true, _) => {}
@@ -588,7 +638,7 @@ impl Tx {
                 sql.push_str(" AND a.status = ?");
                 args.push(s.as_str().into());
             }
-            (false, None) => sql.push_str(" AND a.status IN ('new', 'in_progress')"),
+            (false, None) => sql.push_str(" AND a.open = 1"),
         }
         if let Some(s) = f.severity {
             sql.push_str(" AND a.sev_rank = ?");
@@ -622,21 +672,64 @@ impl Tx {
             args.push(c.into());
         }
         if let Some((rank, score, id)) = f.after {
-            sql.push_str(
-                " AND (a.sev_rank < ? OR (a.sev_rank = ? AND (a.score < ? OR (a.score = ? AND a.id > ?))))",
-            );
-            args.extend([
-                rank.into(),
-                rank.into(),
-                score.into(),
-                score.into(),
-                id.into(),
-            ]);
+            // A row value, so that the page starts where the index stands.
+            sql.push_str(" AND (a.sev_rank, a.score, a.id) < (?, ?, ?)");
+            args.extend([rank.into(), score.into(), id.into()]);
         }
-        sql.push_str(" ORDER BY a.sev_rank DESC, a.score DESC, a.id LIMIT ?");
+        sql.push_str(" ORDER BY a.sev_rank DESC, a.score DESC, a.id DESC LIMIT ?");
         args.push(f.limit.into());
-        let rows = self.rows(&sql, &args).await?;
-        rows.iter().map(|r| alert_row(r, false)).collect()
+        // The page comes back as one JSON value, not one row at a time: SQLite's driver
+        // hands each row across threads, and a page of 50 rows costs more in that
+        // hand-over than in the query.
+        let (agg, object) = match self.dialect {
+            crate::Dialect::Sqlite => ("json_group_array", "json_object"),
+            crate::Dialect::Postgres => ("json_agg", "json_build_object"),
+        };
+        let fields: Vec<String> = LIST_FIELDS
+            .iter()
+            .map(|f| format!("'{f}', q.{f}"))
+            .collect();
+        let wrapped = format!(
+            "SELECT COALESCE(CAST({agg}({object}({}) ORDER BY q.sev_rank DESC, q.score DESC, q.id DESC) AS TEXT), '[]') AS page \
+             FROM ({sql}) q",
+            fields.join(", ")
+        );
+        let row = self
+            .row(&wrapped, &args)
+            .await?
+            .ok_or_else(|| StoreError::Conflict("the queue's page came back empty".into()))?;
+        let page: Vec<ListRow> = serde_json::from_str(&get_str(&row, "page")?).map_err(|e| {
+            StoreError::Conflict(format!("the queue's page is not what was asked: {e}"))
+        })?;
+        let now = now();
+        Ok(page
+            .into_iter()
+            .map(|r| AlertRow {
+                overdue: r.status != "closed" && r.due_at < now,
+                severity: Severity::from_rank(r.sev_rank),
+                id: r.id,
+                detector: r.detector,
+                entity: r.entity,
+                entity_type: r.entity_type,
+                entity_value: r.value,
+                score: r.score,
+                sev_rank: r.sev_rank,
+                status: r.status,
+                disposition: r.disposition,
+                reason: r.reason,
+                assignee: r.assignee,
+                assignee_name: r.assignee_name,
+                case_id: r.case_id,
+                due_at: r.due_at,
+                first_seen: r.first_seen,
+                last_seen: r.last_seen,
+                first_scan: r.first_scan,
+                last_scan: r.last_scan,
+                times_seen: r.times_seen,
+                explanation: String::new(),
+                evidence: Value::Null,
+            })
+            .collect())
     }
 
     pub async fn alert(&mut self, id: i64) -> Result<AlertRow> {

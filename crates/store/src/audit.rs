@@ -99,6 +99,62 @@ impl AuditEntry {
     }
 }
 
+/// A read waiting for its entry (see `Store::record`).
+pub(crate) struct Pending {
+    pub who: Who,
+    pub action: String,
+    pub object: String,
+    pub new_value: Option<String>,
+    pub done: tokio::sync::oneshot::Sender<Result<i64, String>>,
+}
+
+/// The most entries one group commit writes.
+const MAX_GROUP: usize = 512;
+
+/// Writes the entries of reads as they come, all those waiting at once in one
+/// transaction; each waiter learns its sequence number, or the error that failed them all.
+pub(crate) async fn recorder(
+    pool: sqlx::AnyPool,
+    dialect: crate::Dialect,
+    mut queue: tokio::sync::mpsc::Receiver<Pending>,
+) {
+    while let Some(first) = queue.recv().await {
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match queue.try_recv() {
+                Ok(p) => group.push(p),
+                Err(_) => break,
+            }
+        }
+        let written = async {
+            let mut tx = crate::begin_writing(&pool, dialect).await?;
+            let mut seqs = Vec::with_capacity(group.len());
+            for p in &group {
+                seqs.push(
+                    tx.audit(&p.who, &p.action, &p.object, None, p.new_value.as_deref())
+                        .await?,
+                );
+            }
+            tx.commit().await?;
+            Ok::<_, StoreError>(seqs)
+        }
+        .await;
+        match written {
+            Ok(seqs) => {
+                for (p, seq) in group.into_iter().zip(seqs) {
+                    let _ = p.done.send(Ok(seq));
+                }
+            }
+            Err(e) => {
+                let why = e.to_string();
+                for p in group {
+                    let _ = p.done.send(Err(why.clone()));
+                }
+            }
+        }
+    }
+}
+
 impl Tx {
     /// Appends an entry after the chain's head. The transaction holds the chain's lock,
     /// so no other writer can slip an entry in between.
@@ -110,11 +166,21 @@ impl Tx {
         old_value: Option<&str>,
         new_value: Option<&str>,
     ) -> Result<i64> {
-        let head = self
-            .row("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", &[])
-            .await?;
+        if self.read_only {
+            return Err(StoreError::Conflict(
+                "an audit entry in a read-only transaction".into(),
+            ));
+        }
+        let head = match self.head.take() {
+            Some(h) => Some(h),
+            None => self
+                .row("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", &[])
+                .await?
+                .map(|r| Ok::<_, StoreError>((get_i64(&r, "seq")?, get_str(&r, "hash")?)))
+                .transpose()?,
+        };
         let (seq, prev_hash) = match head {
-            Some(r) => (get_i64(&r, "seq")? + 1, get_str(&r, "hash")?),
+            Some((seq, hash)) => (seq + 1, hash),
             None => (1, GENESIS.to_string()),
         };
         let mut entry = AuditEntry {
@@ -133,6 +199,7 @@ impl Tx {
             hash: String::new(),
         };
         entry.hash = entry.compute_hash();
+        let hash = entry.hash.clone();
         self.exec(
             "INSERT INTO audit (seq, at, actor, role, channel, request_id, address, action, object, old_value, new_value, prev_hash, hash) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -154,6 +221,7 @@ impl Tx {
         )
         .await?;
         self.audited = true;
+        self.head = Some((seq, hash));
         Ok(seq)
     }
 }

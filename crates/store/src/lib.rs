@@ -58,6 +58,9 @@ pub enum StoreError {
         line: usize,
         reason: String,
     },
+    /// The audit entry could not be written: the request it records must fail.
+    #[error("writing the audit log: {0}")]
+    Audit(String),
     #[error("hashing a password: {0}")]
     Hash(String),
 }
@@ -99,6 +102,27 @@ fn placeholders(dialect: Dialect, sql: &str) -> String {
     out
 }
 
+async fn begin_writing(pool: &AnyPool, dialect: Dialect) -> Result<Tx> {
+    let inner = match dialect {
+        Dialect::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
+        Dialect::Postgres => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(&placeholders(dialect, "SELECT pg_advisory_xact_lock(?)"))
+                .bind(CHAIN_LOCK)
+                .execute(&mut *tx)
+                .await?;
+            tx
+        }
+    };
+    Ok(Tx {
+        inner,
+        dialect,
+        audited: false,
+        read_only: false,
+        head: None,
+    })
+}
+
 /// The lock every writing transaction of PostgreSQL takes first (SQLite's
 /// `BEGIN IMMEDIATE` is its own): the audit chain has one head.
 const CHAIN_LOCK: i64 = 0x6475_616e_6b61;
@@ -118,6 +142,8 @@ pub fn database_url(db: &str) -> String {
 pub struct Store {
     pool: AnyPool,
     dialect: Dialect,
+    /// The audit writer of reads: entries of concurrent requests committed together.
+    recorder: tokio::sync::mpsc::Sender<audit::Pending>,
 }
 
 impl Store {
@@ -158,7 +184,13 @@ impl Store {
             Dialect::Sqlite => sqlx::migrate!("migrations/sqlite").run(&pool).await?,
             Dialect::Postgres => sqlx::migrate!("migrations/postgres").run(&pool).await?,
         }
-        Ok(Store { pool, dialect })
+        let (recorder, queue) = tokio::sync::mpsc::channel(4096);
+        tokio::spawn(audit::recorder(pool.clone(), dialect, queue));
+        Ok(Store {
+            pool,
+            dialect,
+            recorder,
+        })
     }
 
     pub fn dialect(&self) -> Dialect {
@@ -167,25 +199,45 @@ impl Store {
 
     /// Starts a writing transaction holding the audit chain's lock.
     pub async fn begin(&self) -> Result<Tx> {
-        let inner = match self.dialect {
-            Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Dialect::Postgres => {
-                let mut tx = self.pool.begin().await?;
-                sqlx::query(&placeholders(
-                    self.dialect,
-                    "SELECT pg_advisory_xact_lock(?)",
-                ))
-                .bind(CHAIN_LOCK)
-                .execute(&mut *tx)
-                .await?;
-                tx
-            }
-        };
+        begin_writing(&self.pool, self.dialect).await
+    }
+
+    /// Starts a read-only transaction: no lock, no audit entry of its own (a read that
+    /// must be on the record is followed by [`Store::record`] before its data leaves).
+    pub async fn read(&self) -> Result<Tx> {
         Ok(Tx {
-            inner,
+            inner: self.pool.begin().await?,
             dialect: self.dialect,
             audited: false,
+            read_only: true,
+            head: None,
         })
+    }
+
+    /// Puts a read on the record and returns once its entry is committed. Entries of
+    /// concurrent requests share one transaction and one sync to disk (group commit),
+    /// so a busy queue does not wait for the disk once per request.
+    pub async fn record(
+        &self,
+        who: &Who,
+        action: &str,
+        object: &str,
+        new_value: Option<&str>,
+    ) -> Result<i64> {
+        let (done, answer) = tokio::sync::oneshot::channel();
+        let pending = audit::Pending {
+            who: who.clone(),
+            action: action.to_string(),
+            object: object.to_string(),
+            new_value: new_value.map(str::to_string),
+            done,
+        };
+        let stopped = || StoreError::Audit("the audit writer has stopped".into());
+        self.recorder.send(pending).await.map_err(|_| stopped())?;
+        answer
+            .await
+            .map_err(|_| stopped())?
+            .map_err(StoreError::Audit)
     }
 
     /// Runs a read-only query outside any transaction (figures that are not on the
@@ -271,10 +323,19 @@ pub struct Tx {
     inner: Transaction<'static, Any>,
     dialect: Dialect,
     audited: bool,
+    read_only: bool,
+    /// The chain's head after this transaction's last entry: it holds the chain's lock,
+    /// so nobody else can have moved it.
+    head: Option<(i64, String)>,
 }
 
 impl Tx {
     pub(crate) async fn exec(&mut self, sql: &str, args: &[Arg]) -> Result<u64> {
+        if self.read_only {
+            return Err(StoreError::Conflict(
+                "a read-only transaction was asked to write".into(),
+            ));
+        }
         let sql = placeholders(self.dialect, sql);
         let mut q = sqlx::query(&sql);
         for a in args {
@@ -313,7 +374,7 @@ impl Tx {
 
     /// Commits. A transaction that changed something must have written an audit entry.
     pub async fn commit(self) -> Result<()> {
-        if !self.audited {
+        if !self.audited && !self.read_only {
             return Err(StoreError::Conflict(
                 "a change of the store was about to be committed without its audit entry".into(),
             ));

@@ -84,6 +84,8 @@ CREATE TABLE alerts (
     last_scan INTEGER NOT NULL REFERENCES scans (id),
     times_seen INTEGER NOT NULL,
     status TEXT NOT NULL CHECK (status IN ('new', 'in_progress', 'closed')),
+    -- The default queue is the open alerts, most severe first: one index serves it.
+    open INTEGER GENERATED ALWAYS AS (CASE WHEN status = 'closed' THEN 0 ELSE 1 END) STORED,
     disposition TEXT CHECK (disposition IN ('confirmed', 'dismissed', 'duplicate')),
     reason TEXT,
     assignee INTEGER REFERENCES users (id),
@@ -93,7 +95,8 @@ CREATE TABLE alerts (
     updated_at INTEGER NOT NULL,
     UNIQUE (detector, entity)
 );
-CREATE INDEX alerts_queue ON alerts (status, sev_rank DESC, score DESC, id);
+CREATE INDEX alerts_queue ON alerts (open, sev_rank, score, id);
+CREATE INDEX alerts_status ON alerts (status, sev_rank, score, id);
 CREATE INDEX alerts_entity ON alerts (entity);
 CREATE INDEX alerts_case ON alerts (case_id);
 
