@@ -12,6 +12,11 @@ scripts/check-features.sh
 cargo clippy -j "$jobs" --workspace --all-targets -- -D warnings
 # The case store's tests run on SQLite and on a PostgreSQL server started for them;
 # DUANKA_REQUIRE_PG makes a missing server a failure rather than a skipped variant.
+# The pages' browser test runs when Chromium and chromedriver are here (.ci/run installs
+# them); then a failure to drive them is a failure, not a skip.
+if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then
+  export DUANKA_REQUIRE_BROWSER=1
+fi
 DUANKA_REQUIRE_PG=1 scripts/with-postgres.sh cargo test -j "$jobs" --workspace
 if command -v chromium >/dev/null 2>&1; then
   CARGO_BUILD_JOBS="$jobs" scripts/browser-test.sh

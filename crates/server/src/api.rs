@@ -177,6 +177,21 @@ pub async fn update_user(
     Ok(Json(json!({"user": user})))
 }
 
+pub async fn list_assignees(
+    State(app): State<AppState>,
+    Extension(_actor): Extension<Actor>,
+) -> ApiResult<Json<Value>> {
+    let users: Vec<Value> = app
+        .store
+        .users()
+        .await?
+        .into_iter()
+        .filter(|u| !u.locked && matches!(u.role, Role::Analyst | Role::Supervisor))
+        .map(|u| json!({"id": u.id, "name": u.name, "role": u.role}))
+        .collect();
+    Ok(Json(json!({"users": users})))
+}
+
 pub async fn list_tokens(
     State(app): State<AppState>,
     Extension(actor): Extension<Actor>,
@@ -778,12 +793,62 @@ pub async fn get_cluster(
     Id(id): Id,
 ) -> ApiResult<Json<Value>> {
     let mut tx = app.store.read().await?;
-    let c = tx.cluster(id).await?;
+    let mut c = tx.cluster(id).await?;
+    // Each member that the store knows gets its token, so that a page can open its
+    // alerts without ever holding its value.
+    let known = tx.entity_ids(&members(&c.data)).await?;
+    add_tokens(&mut c.data, &known);
     tx.commit().await?;
     app.store
         .record(&actor.who, "cluster.read", &format!("cluster:{id}"), None)
         .await?;
     Ok(Json(json!({"cluster": cluster_json(&c)})))
+}
+
+/// The (type, value) of every object of a cluster that names an entity.
+fn members(v: &Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![v];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Object(m) => {
+                if let (Some(t), Some(id)) = (
+                    m.get("entity_type").and_then(Value::as_str),
+                    m.get("entity_id").and_then(Value::as_str),
+                ) {
+                    out.push((t.to_string(), id.to_string()));
+                }
+                stack.extend(m.values());
+            }
+            Value::Array(a) => stack.extend(a),
+            _ => {}
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn add_tokens(v: &mut Value, known: &std::collections::HashMap<(String, String), i64>) {
+    match v {
+        Value::Object(m) => {
+            let key = match (
+                m.get("entity_type").and_then(Value::as_str),
+                m.get("entity_id").and_then(Value::as_str),
+            ) {
+                (Some(t), Some(id)) => Some((t.to_string(), id.to_string())),
+                _ => None,
+            };
+            if let Some(id) = key.and_then(|k| known.get(&k)) {
+                m.insert("token".into(), Value::from(format!("entity:{id}")));
+            }
+            for x in m.values_mut() {
+                add_tokens(x, known);
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| add_tokens(x, known)),
+        _ => {}
+    }
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

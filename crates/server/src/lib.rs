@@ -15,6 +15,7 @@ pub mod error;
 pub mod export;
 pub mod extract;
 pub mod openapi;
+pub mod web;
 
 pub use duanka_store::mask;
 
@@ -137,6 +138,7 @@ pub fn routes() -> Vec<Route> {
         route!(get "/api/users", &[Admin], "List users", list_users),
         route!(post "/api/users", &[Admin], "Add a user", add_user, body = NewUser),
         route!(patch "/api/users/{id}", &[Admin], "Lock or unlock a user, change a role or a password", update_user, body = UserChange),
+        route!(get "/api/assignees", WORKERS, "Who can be assigned work (active analysts and supervisors)", list_assignees),
         route!(get "/api/tokens", ANYONE, "Your API tokens", list_tokens),
         route!(post "/api/tokens", ANYONE, "Make an API token (its value is shown once)", add_token, body = NewToken),
         route!(post "/api/tokens/{id}/revoke", ANYONE, "Revoke one of your API tokens", revoke_token),
@@ -173,7 +175,10 @@ pub fn routes() -> Vec<Route> {
 
 /// The whole application; tests call it with `oneshot`.
 pub fn app(state: AppState) -> Router {
-    let mut router = Router::new().route("/api/login", post(auth::login));
+    let mut router = Router::new()
+        .route("/api/login", post(auth::login))
+        .route("/", get(web::index))
+        .route("/assets/{*file}", get(web::asset));
     for r in routes() {
         let guard = auth::Guard {
             app: state.clone(),

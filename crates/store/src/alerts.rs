@@ -1099,6 +1099,37 @@ impl Tx {
         cluster_row(&r, true)
     }
 
+    /// The rows of the entities among `pairs` (type, value) that the store holds.
+    pub async fn entity_ids(
+        &mut self,
+        pairs: &[(String, String)],
+    ) -> Result<HashMap<(String, String), i64>> {
+        let mut out = HashMap::new();
+        // Chunks keep each statement's parameter list within both databases' limits.
+        for chunk in pairs.chunks(400) {
+            let holes = vec!["(?, ?)"; chunk.len()].join(", ");
+            let args: Vec<Arg> = chunk
+                .iter()
+                .flat_map(|(t, v)| [t.as_str().into(), v.as_str().into()])
+                .collect();
+            let rows = self
+                .rows(
+                    &format!(
+                        "SELECT id, entity_type, value FROM entities WHERE (entity_type, value) IN (VALUES {holes})"
+                    ),
+                    &args,
+                )
+                .await?;
+            for r in &rows {
+                out.insert(
+                    (get_str(r, "entity_type")?, get_str(r, "value")?),
+                    get_i64(r, "id")?,
+                );
+            }
+        }
+        Ok(out)
+    }
+
     /// The entity row of a value, if any alert or cluster named it (for the search of a
     /// role that may reveal).
     pub async fn find_entity(&mut self, value: &str) -> Result<Vec<(i64, String)>> {
