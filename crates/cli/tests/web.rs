@@ -163,8 +163,11 @@ impl Browser {
         );
     }
 
-    /// Saves a screenshot of the page at 1280×800 and at 420×800.
+    /// Saves a screenshot of the page at 1280×800 and at 420×800, after checking that
+    /// the page has thrown nothing and the policy refused nothing.
     fn shots(&self, dir: &Path, name: &str) {
+        let errors = self.js("return window.duankaErrors || ['the page script did not run'];");
+        assert_eq!(errors, json!([]), "errors on the {name} page");
         for (w, tag) in [(1280, "wide"), (420, "narrow")] {
             self.size(w, 800);
             std::thread::sleep(Duration::from_millis(300));

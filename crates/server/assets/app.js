@@ -5,6 +5,13 @@
 
 const state = { me: null, csrf: null, queue: null };
 
+// Script errors and refused loads are kept where a test (or a person at the console) can
+// read them: a page that breaks must not break silently.
+window.duankaErrors = [];
+window.addEventListener("error", (e) => window.duankaErrors.push(String(e.message || e)));
+window.addEventListener("unhandledrejection", (e) => window.duankaErrors.push(String(e.reason)));
+document.addEventListener("securitypolicyviolation", (e) => window.duankaErrors.push(`CSP refused ${e.blockedURI} (${e.violatedDirective})`));
+
 // ---- DOM and API -----------------------------------------------------------------
 
 function h(tag, attrs, ...children) {
@@ -62,6 +69,7 @@ async function api(method, path, body) {
 
 const when = (t) => (t ? new Date(t * 1000).toISOString().replace("T", " ").slice(0, 16) : "–");
 const sev = (s) => h("span", { class: `sev sev-${s}`, text: s });
+const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
 const can = (...roles) => state.me && roles.includes(state.me.role);
 
 // ---- dialog: one modal for every question the pages ask ------------------------------
@@ -419,7 +427,7 @@ async function casePage(id) {
     h("div", { class: "card" }, h("h2", { text: "Alerts" }), h("ul", {}, d.alerts.map((a) =>
       h("li", {}, h("a", { href: `#/alert/${a.id}`, text: `#${a.id} ${a.detector}` }), " ", sev(a.severity), ` ${a.entity.type} ${a.entity.masked}`))),
       h("h2", { text: "Clusters" }), h("ul", {}, d.clusters.map((k) =>
-        h("li", {}, h("a", { href: `#/cluster/${k.id}`, text: `${k.key}: ${k.members} members, ${k.cases} cases` }))))),
+        h("li", {}, h("a", { href: `#/cluster/${k.id}`, text: `${k.key}: ${plural(k.members, "member", "members")}, ${plural(k.cases, "case", "cases")}` }))))),
     can("analyst", "supervisor") ? exportForm({ case_id: c.id }) : null);
 }
 
@@ -434,7 +442,7 @@ async function clustersPage() {
 async function clusterPage(id) {
   const c = (await api("GET", `/api/clusters/${id}`)).cluster;
   const holder = h("div", { class: "graph card", id: "cluster-graph", "aria-label": `Graph of cluster ${c.key}` });
-  main().replaceChildren(h("h1", { text: `Cluster ${c.key}: ${c.members} members, ${c.cases} cases, ¥${(c.loss_fen / 100).toFixed(2)}` }), holder,
+  main().replaceChildren(h("h1", { text: `Cluster ${c.key}: ${plural(c.members, "member", "members")}, ${plural(c.cases, "case", "cases")}, ¥${(c.loss_fen / 100).toFixed(2)} lost` }), holder,
     can("analyst", "supervisor") ? exportForm({ cluster_id: c.id }) : null);
   if (window.duankaCluster) {
     // The server gave each member it knows a token: its alerts open by token.
