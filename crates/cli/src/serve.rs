@@ -61,6 +61,46 @@ struct Pipeline {
     config: duanka_detect::Config,
 }
 
+/// Number profiles over a dataset folder, the folder's session kept for the next
+/// profile of the same scan (reading a dataset takes far longer than one number's
+/// queries).
+struct Profiles {
+    read: ReadArgs,
+    session: std::sync::Mutex<Option<(PathBuf, Arc<datafusion::prelude::SessionContext>)>>,
+}
+
+impl duanka_server::ProfileSource for Profiles {
+    fn profile(&self, dataset: &Path, msisdn: &str) -> Result<serde_json::Value, String> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        let ctx = {
+            let mut held = self
+                .session
+                .lock()
+                .map_err(|_| "the profile cache broke".to_string())?;
+            match held.as_ref() {
+                Some((path, ctx)) if path == dataset => Arc::clone(ctx),
+                _ => {
+                    let ds = crate::read::read(dataset, &self.read, None)
+                        .map_err(|f| format!("{:#}", f.error))?;
+                    let ctx = Arc::new(
+                        duanka_query::session_for(&ds, crate::read::threads(&self.read))
+                            .map_err(|e| e.to_string())?,
+                    );
+                    *held = Some((dataset.to_path_buf(), Arc::clone(&ctx)));
+                    ctx
+                }
+            }
+        };
+        let p = rt
+            .block_on(duanka_engine::number_profile(&ctx, msisdn))
+            .map_err(|e| e.to_string())?;
+        serde_json::to_value(p).map_err(|e| e.to_string())
+    }
+}
+
 impl duanka_server::ScanRunner for Pipeline {
     fn run(
         &self,
@@ -193,6 +233,12 @@ pub(crate) fn serve(a: &ServeArgs) -> Result<(), Failure> {
         let mut state = duanka_server::AppState::new(store.clone());
         state.sla = sla(&a.sla_hours)?;
         state.secure_cookies = a.secure_cookies;
+        let mut quiet = a.read.clone();
+        quiet.quiet = true;
+        state.profiles = Some(Arc::new(Profiles {
+            read: quiet,
+            session: std::sync::Mutex::new(None),
+        }));
         if let Some(dir) = &a.scan_dir {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("{}: cannot create the scan folder", dir.display()))

@@ -7,13 +7,12 @@
 mod common;
 
 use std::io::Write;
-use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use common::*;
 
@@ -216,28 +215,10 @@ fn a_scan_started_through_the_api_is_imported() {
     let dir = scratch("run");
     let db = dir.join("cases.db").display().to_string();
     add_admin(&db);
-    let port = free_port();
     let scans = dir.join("scans");
-    let mut child = duanka()
-        .args([
-            "serve",
-            "--log",
-            "warn",
-            "--db",
-            &db,
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--scan-dir",
-        ])
-        .arg(&scans)
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
+    let server = Server::start_with(&db, &["--scan-dir", &scans.display().to_string()]);
+    let port = server.port;
     let started = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(started.elapsed() < Duration::from_secs(30));
-        std::thread::sleep(Duration::from_millis(50));
-    }
     let adm = login(port, "adm", PASSWORD);
     let tiny = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/tiny");
     let (s, v) = call(
@@ -261,12 +242,71 @@ fn a_scan_started_through_the_api_is_imported() {
         );
         std::thread::sleep(Duration::from_millis(200));
     };
-    let _ = child.kill();
-    let _ = child.wait();
     assert_eq!(scan["status"], "done", "{scan}");
     let written = std::fs::read_to_string(scans.join(format!("scan-{id}/alerts.jsonl"))).unwrap();
     let lines = written.lines().filter(|l| !l.trim().is_empty()).count() as i64;
     assert!(lines > 0);
     assert_eq!(scan["alerts"].as_i64(), Some(lines));
     assert!(scans.join(format!("scan-{id}/report.html")).is_file());
+
+    // The number profile reads the scan's dataset: one sink's codes, as `duanka sql`
+    // counts them on the same folder.
+    let sink: Value = written
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|a| a["detector"] == "otp_sink" && a["entity_type"] == "msisdn")
+        .expect("an OTP sink in the tiny world");
+    let number = sink["entity_id"].as_str().unwrap().to_string();
+    let (s, _) = call(
+        port,
+        &adm,
+        "POST",
+        "/api/users",
+        Some(&json!({"name": "ana", "role": "analyst", "password": PASSWORD})),
+    );
+    assert_eq!(s, 200);
+    let ana = login(port, "ana", PASSWORD);
+    let (_, found) = call(
+        port,
+        &ana,
+        "POST",
+        "/api/search",
+        Some(&json!({"value": number})),
+    );
+    let entity = found["entities"][0]["id"].as_i64().unwrap();
+    let (s, p) = call(
+        port,
+        &ana,
+        "GET",
+        &format!("/api/entities/{entity}/profile"),
+        None,
+    );
+    assert_eq!(s, 200, "{p}");
+    let hours = p["profile"]["hours"].as_array().unwrap();
+    let total = |k: &str| hours.iter().map(|h| h[k].as_i64().unwrap()).sum::<i64>();
+    let out = duanka()
+        .args(["sql", "--quiet", "--format", "csv"])
+        .arg(&tiny)
+        .arg(format!(
+            "SELECT SUM(CASE WHEN direction = 'MT' THEN 1 ELSE 0 END) AS mt, \
+             SUM(CASE WHEN direction = 'MT' AND sms_is_otp(content) THEN 1 ELSE 0 END) AS otp \
+             FROM sms WHERE msisdn = {number}"
+        ))
+        .output()
+        .unwrap();
+    let csv = String::from_utf8_lossy(&out.stdout);
+    let row: Vec<i64> = csv
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .map(|v| v.parse().unwrap())
+        .collect();
+    assert_eq!((total("sms_in"), total("codes")), (row[0], row[1]), "{p}");
+    assert!(total("codes") > 0);
+    let masked = p["profile"]["msisdn"].as_str().unwrap();
+    assert!(
+        masked.contains("****") && !p.to_string().contains(&number),
+        "{p}"
+    );
 }

@@ -279,12 +279,13 @@ fn the_pages_triage_reveal_and_export_in_chromium() {
     let base = format!("http://127.0.0.1:{port}");
     let adm = login(port, "adm", PASSWORD);
     let scan = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/web-scan");
+    let tiny = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/tiny");
     let (s, v) = call(
         port,
         &adm,
         "POST",
         "/api/scans/import",
-        Some(&json!({"path": scan.display().to_string()})),
+        Some(&json!({"path": scan.display().to_string(), "dataset": tiny.display().to_string()})),
     );
     assert_eq!(s, 200, "{v}");
     for (name, role) in [
@@ -437,6 +438,41 @@ fn the_pages_triage_reveal_and_export_in_chromium() {
     );
     assert_eq!(b.text("#exports tbody tr .export-status"), "pending");
     b.shots(&shots, "exports");
+
+    // A number's profile: its day hour by hour from the scan's dataset.
+    let (_, q) = call(
+        port,
+        &sam,
+        "GET",
+        "/api/alerts?detector=otp_sink&status=all&assignee=any",
+        None,
+    );
+    let tiny_sink = q["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["entity"]["masked"] == "86189****0000")
+        .expect("the tiny world's sink")["id"]
+        .as_i64()
+        .unwrap();
+    b.go(&format!("{base}/#/alert/{tiny_sink}"));
+    b.click("#profile-link");
+    b.until(
+        "the timeline drawn",
+        "document.querySelectorAll('#profile-timeline rect').length > 0",
+    );
+    let page = b.text("main");
+    assert!(
+        page.contains("Number 86189****0000") && !page.contains("8618902000000"),
+        "{page}"
+    );
+    assert!(
+        b.text("table[aria-label='Codes by service']")
+            .lines()
+            .count()
+            > 1
+    );
+    b.shots(&shots, "profile");
 
     // The auditor finds the reveal, its purpose and the chain's state.
     b.sign_in(&base, "aud");

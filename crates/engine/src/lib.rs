@@ -5,7 +5,8 @@
 //! warnings (`pipeline::relink` runs it alone, for a dataset scanned before); `output`
 //! writes a scan's output folder, each file atomically, and reads its alerts back; `figures`
 //! computes the report's figures from the scan's session and that folder and writes
-//! `report.json` and `report.html`.
+//! `report.json` and `report.html`; `profile` gathers one number's traffic for the
+//! server's number profile.
 //!
 //! Relational work stays in DataFusion plans over the contract tables (plus the
 //! `findings` table of the alerts); the graph work runs in `duanka-link` over the much
@@ -16,6 +17,7 @@ pub mod figures;
 pub mod linkage;
 pub mod output;
 pub mod pipeline;
+pub mod profile;
 
 pub use figures::{
     DatasetFigures, NotDrawn, Report, ReportError, dataset_figures, rerender, write_report,
@@ -26,3 +28,4 @@ pub use output::{
     write_linked, write_scan,
 };
 pub use pipeline::{Progress, ScanError, ScanSettings, Scanned, relink, scan};
+pub use profile::{Profile, number_profile};

@@ -35,7 +35,9 @@ function toast(message) {
   const box = document.getElementById("toast");
   const item = h("div", { text: message });
   box.append(item);
-  setTimeout(() => item.remove(), 4000);
+  // The newest three only: they must not cover the page they report on.
+  while (box.children.length > 3) box.firstChild.remove();
+  setTimeout(() => item.remove(), 3000);
 }
 
 class ApiError extends Error {
@@ -351,7 +353,8 @@ async function alertPage(id) {
   main().replaceChildren(
     h("h1", {}, `Alert ${a.id}: ${a.detector} `, sev(a.severity)),
     h("div", { class: "card facts" },
-      h("div", {}, h("span", { text: "entity" }), await revealButton(a.entity)),
+      h("div", {}, h("span", { text: "entity" }), await revealButton(a.entity),
+        a.entity.type === "msisdn" ? h("a", { href: `#/profile/${a.entity.id}`, id: "profile-link", text: "Profile" }) : null),
       h("div", {}, h("span", { text: "score" }), a.score.toFixed(4)),
       h("div", {}, h("span", { text: "status" }), a.status + (a.disposition ? ` (${a.disposition})` : "")),
       h("div", {}, h("span", { text: "assignee" }), a.assignee ? a.assignee.name : "–"),
@@ -386,6 +389,72 @@ async function alertPage(id) {
 
 async function change(id, body) {
   try { await api("PATCH", `/api/alerts/${id}`, body); toast("saved"); alertPage(id); } catch (e) { toast(e.message); }
+}
+
+// ---- the number profile ----------------------------------------------------------------
+
+function svg(tag, attrs, ...children) {
+  const el = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (const [k, v] of Object.entries(attrs || {})) el.setAttribute(k, v);
+  for (const c of children.flat()) if (c) el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return el;
+}
+
+/// One row per kind of traffic, one column per hour, bar height by count.
+function timeline(hours) {
+  const rows = [["sms_in", "SMS in", "#1f5fae"], ["codes", "codes", "#b3261e"], ["sms_out", "SMS out", "#47704a"],
+    ["calls", "calls", "#7b4fa0"], ["attaches", "attaches", "#5b6672"]];
+  const t0 = hours.length ? hours[0].hour : 0;
+  const t1 = hours.length ? hours[hours.length - 1].hour : 0;
+  const span = Math.max(1, (t1 - t0) / 3600 + 1);
+  const W = 960, left = 80, rowH = 44, top = 8;
+  const cell = (W - left - 8) / span;
+  const g = [];
+  rows.forEach(([key, label, color], r) => {
+    const max = Math.max(1, ...hours.map((x) => x[key]));
+    const y = top + r * rowH;
+    g.push(svg("text", { x: 4, y: y + rowH / 2 + 4, "font-size": 12, fill: "#1d232b" }, label));
+    g.push(svg("line", { x1: left, x2: W - 8, y1: y + rowH - 4, y2: y + rowH - 4, stroke: "#d8dde3" }));
+    for (const x of hours) {
+      if (!x[key]) continue;
+      const hgt = Math.max(2, ((rowH - 10) * x[key]) / max);
+      const rx = left + ((x.hour - t0) / 3600) * cell;
+      g.push(svg("rect", { x: rx, y: y + rowH - 4 - hgt, width: Math.max(1, cell - 1), height: hgt, fill: color },
+        svg("title", {}, `${when(x.hour)}: ${x[key]} ${label}`)));
+    }
+  });
+  const ticks = [];
+  for (let k = 0; k < span; k += Math.max(1, Math.ceil(span / 12))) {
+    ticks.push(svg("text", { x: left + k * cell, y: top + rows.length * rowH + 14, "font-size": 11, fill: "#5b6672" },
+      when(t0 + k * 3600).slice(5)));
+  }
+  return svg("svg", { viewBox: `0 0 ${W} ${top + rows.length * rowH + 22}`, width: "100%", role: "img", id: "profile-timeline",
+    "aria-label": "The number's traffic hour by hour" }, g, ticks);
+}
+
+async function profilePage(id) {
+  const [p, alerts] = await Promise.all([api("GET", `/api/entities/${id}/profile`),
+    api("GET", `/api/alerts?entity=entity:${id}&status=all&assignee=any&limit=100`)]);
+  const pr = p.profile;
+  const total = (k) => pr.hours.reduce((a, x) => a + x[k], 0);
+  const table = (label, rows, cols) => h("table", { "aria-label": label },
+    h("thead", {}, h("tr", {}, cols.map((c) => h("th", { text: c })))),
+    h("tbody", {}, rows.map((r) => h("tr", {}, r.map((v) => h("td", { text: v }))))));
+  main().replaceChildren(h("h1", { text: `Number ${pr.msisdn}` }),
+    h("div", { class: "card facts" },
+      h("div", {}, h("span", { text: "SMS in / out" }), `${total("sms_in")} / ${total("sms_out")}`),
+      h("div", {}, h("span", { text: "verification codes" }), total("codes")),
+      h("div", {}, h("span", { text: "calls (talk)" }), `${total("calls")} (${Math.round(total("talk_s") / 60)} min)`),
+      h("div", {}, h("span", { text: "attaches" }), total("attaches")),
+      h("div", {}, h("span", { text: "scan" }), `#${p.scan}`),
+      pr.missing.length ? h("div", {}, h("span", { text: "not in the dataset" }), pr.missing.join(", ")) : null),
+    h("div", { class: "card" }, h("h2", { text: "Hour by hour" }), pr.hours.length ? timeline(pr.hours) : h("p", { text: "No traffic." })),
+    h("div", { class: "card row" },
+      h("div", {}, h("h2", { text: "Codes by service" }), table("Codes by service", pr.codes_by_service.map((c) => [c.name, c.count]), ["service", "codes"])),
+      h("div", {}, h("h2", { text: "Delivery nodes" }), table("Delivery nodes", pr.delivery_nodes.map((c) => [c.name, c.count]), ["node", "messages"])),
+      h("div", {}, h("h2", { text: "Attaches" }), table("Attaches", pr.attaches.slice(0, 20).map((a) => [when(a.ts), a.tac, a.cell_id || "–"]), ["when", "TAC", "cell"]))),
+    h("div", { class: "card" }, h("h2", { text: "Its alerts" }), h("ul", {}, alerts.alerts.map((a) =>
+      h("li", {}, h("a", { href: `#/alert/${a.id}`, text: `#${a.id} ${a.detector}` }), " ", sev(a.severity), ` ${a.status}`)))));
 }
 
 // ---- cases, clusters, exports, audit, scans -----------------------------------------------
@@ -481,8 +550,8 @@ async function decide(id, what) {
 }
 
 async function auditPage() {
-  const [v, reveals, entries] = await Promise.all([api("GET", "/api/audit/verify"), api("GET", "/api/reveals"),
-    api("GET", "/api/audit?limit=1000")]);
+  const [v, reveals, entries, exports] = await Promise.all([api("GET", "/api/audit/verify"), api("GET", "/api/reveals"),
+    api("GET", "/api/audit?limit=1000"), api("GET", "/api/exports")]);
   main().replaceChildren(h("h1", { text: "Audit" }),
     h("div", { class: "card", id: "audit-verify" }, v.intact
       ? `The audit chain verifies: ${v.entries} entries, head ${v.head.slice(0, 16)}…`
@@ -492,6 +561,12 @@ async function auditPage() {
       h("tbody", {}, reveals.reveals.map((r) => h("tr", {}, h("td", { text: when(r.granted_at) }), h("td", { text: r.user }),
         h("td", { class: "mono", text: `entity:${r.entity} (${r.entity_type})` }), h("td", { text: `#${r.case_id}` }),
         h("td", { text: r.reason }), h("td", { text: when(r.expires_at) })))))),
+    h("h2", { text: "Exports" }), h("div", { class: "table-wrap" }, h("table", { id: "audit-exports", "aria-label": "Exports" },
+      h("thead", {}, h("tr", {}, ["#", "asked", "by", "of", "format", "unmasked", "reason", "status"].map((t) => h("th", { text: t })))),
+      h("tbody", {}, exports.exports.map((x) => h("tr", {}, h("td", { text: x.id }), h("td", { text: when(x.created_at) }),
+        h("td", { text: x.requester }), h("td", { text: `${x.object_type} ${x.object_id}` }), h("td", { text: x.format }),
+        h("td", { text: x.unmasked ? "yes" : "no" }), h("td", { text: x.reason }),
+        h("td", { text: x.status + (x.decided_by ? ` by ${x.decided_by}` : "") })))))),
     h("h2", { text: "Log (oldest first)" }), h("div", { class: "table-wrap" }, h("table", { id: "audit-log", "aria-label": "Audit log" },
       h("thead", {}, h("tr", {}, ["#", "when", "actor", "role", "channel", "action", "object", "value"].map((t) => h("th", { text: t })))),
       h("tbody", {}, entries.entries.map((e) => h("tr", {}, h("td", { text: e.seq }), h("td", { text: when(e.at) }),
@@ -533,6 +608,7 @@ async function route() {
       case "exports": await exportsPage(); break;
       case "audit": await auditPage(); break;
       case "scans": await scansPage(); break;
+      case "profile": await profilePage(Number(id)); break;
       case "queue":
         if (!state.queue) state.queue = { filters: { status: "open", assignee: "me_or_none", severity: "", detector: "", scan: "" },
           selected: new Set(), pages: [], current: 0, rows: [] };

@@ -265,6 +265,8 @@ pub struct ImportBody {
     /// A folder `duanka scan` wrote, on the server's machine.
     pub path: String,
     pub name: Option<String>,
+    /// The dataset folder that scan read, for the number profile.
+    pub dataset: Option<String>,
 }
 
 pub async fn import_scan(
@@ -281,7 +283,14 @@ pub async fn import_scan(
     }
     let name = b.name.clone().unwrap_or_else(|| b.path.clone());
     let mut tx = app.store.begin().await?;
-    let id = tx.start_scan(&actor.who, &name, &b.path).await?;
+    if let Some(d) = &b.dataset
+        && !std::path::Path::new(d).is_dir()
+    {
+        return Err(bad(format!("dataset {d}: not a folder")));
+    }
+    let id = tx
+        .start_scan(&actor.who, &name, &b.path, b.dataset.as_deref())
+        .await?;
     let summary = tx.import_scan(&actor.who, id, &dir, &app.sla).await?;
     tx.commit().await?;
     Ok(Json(json!({"import": summary})))
@@ -310,7 +319,9 @@ pub async fn run_scan(
     }
     let name = b.name.clone().unwrap_or_else(|| b.dataset.clone());
     let mut tx = app.store.begin().await?;
-    let id = tx.start_scan(&actor.who, &name, &b.dataset).await?;
+    let id = tx
+        .start_scan(&actor.who, &name, &b.dataset, Some(&b.dataset))
+        .await?;
     tx.commit().await?;
     let out = scan_dir.join(format!("scan-{id}"));
     let job = ScanJob {
@@ -884,6 +895,62 @@ pub async fn search(
     Ok(Json(json!({
         "entities": found.iter().map(|(id, t)| entity_json(*id, t, value)).collect::<Vec<_>>(),
     })))
+}
+
+// ---- the number profile ------------------------------------------------------------
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+pub struct ProfileQuery {
+    /// The scan whose dataset to read (default: the latest that names its dataset)
+    pub scan: Option<i64>,
+}
+
+pub async fn profile(
+    State(app): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Id(id): Id,
+    Params(q): Params<ProfileQuery>,
+) -> ApiResult<Json<Value>> {
+    let Some(source) = app.profiles.clone() else {
+        return Err(ApiError::Conflict("this server reads no datasets".into()));
+    };
+    let mut tx = app.store.read().await?;
+    let (entity_type, value) = tx.entity(id).await?;
+    if entity_type != "msisdn" {
+        return Err(bad(format!(
+            "entity:{id} is a {entity_type}: a profile is a number's"
+        )));
+    }
+    let (scan, dataset) = tx.scan_dataset(q.scan).await?.ok_or_else(|| {
+        ApiError::NotFound(
+            "no scan names its dataset (import with \"dataset\", or run the scan here)".into(),
+        )
+    })?;
+    tx.commit().await?;
+    app.store
+        .record(
+            &actor.who,
+            "profile.read",
+            &format!("entity:{id}"),
+            Some(&format!("scan:{scan}")),
+        )
+        .await?;
+    // A thread of its own: the source drives its own query runtime.
+    let (done, answer) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(source.profile(std::path::Path::new(&dataset), &value));
+    });
+    let mut v = answer
+        .await
+        .map_err(|_| ApiError::Internal("the profile stopped without a result".into()))?
+        .map_err(ApiError::Internal)?;
+    // The profile holds counts, services, nodes and TACs; only the number itself is
+    // the subscriber's.
+    let masked = mask::entity("msisdn", v["msisdn"].as_str().unwrap_or_default());
+    v["msisdn"] = Value::from(masked);
+    Ok(Json(
+        json!({"entity": format!("entity:{id}"), "scan": scan, "profile": v}),
+    ))
 }
 
 // ---- reveals -----------------------------------------------------------------------

@@ -42,6 +42,12 @@ pub trait ScanRunner: Send + Sync {
     ) -> Result<(), String>;
 }
 
+/// Reads one number's profile from a dataset folder (the binary gives the engine's
+/// `number_profile` over a session it may keep between calls); answers JSON.
+pub trait ProfileSource: Send + Sync {
+    fn profile(&self, dataset: &Path, msisdn: &str) -> Result<serde_json::Value, String>;
+}
+
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
@@ -52,6 +58,7 @@ pub struct AppState {
     /// Where `POST /api/scans/run` writes each scan's outputs.
     pub scan_dir: Option<Arc<Path>>,
     pub runner: Option<Arc<dyn ScanRunner>>,
+    pub profiles: Option<Arc<dyn ProfileSource>>,
 }
 
 impl AppState {
@@ -62,6 +69,7 @@ impl AppState {
             secure_cookies: false,
             scan_dir: None,
             runner: None,
+            profiles: None,
         }
     }
 }
@@ -162,6 +170,7 @@ pub fn routes() -> Vec<Route> {
         route!(post "/api/search", WORKERS, "Find an entity by its exact value (roles that may reveal only)", search, body = SearchBody),
         route!(post "/api/reveals", WORKERS, "Reveal one identity for a case, for a few minutes", reveal, body = RevealBody),
         route!(get "/api/reveals", &[Supervisor, Auditor], "Every reveal", list_reveals, query = LimitQuery),
+        route!(get "/api/entities/{id}/profile", READERS, "A number's traffic in its scan's dataset: SMS, codes by service, calls, attaches, delivery nodes (masked)", profile, query = ProfileQuery),
         route!(get "/api/entities/{id}/revealed", WORKERS, "An identity you revealed, while the reveal lasts", revealed),
         route!(post "/api/exports", WORKERS, "Ask for an export of a case or a cluster (unmasked waits for a supervisor)", request_export, body = ExportBody),
         route!(get "/api/exports", &[Analyst, Supervisor, Auditor], "Exports (an analyst sees his own)", list_exports, query = LimitQuery),

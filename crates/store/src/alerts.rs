@@ -146,6 +146,12 @@ impl Tx {
         .await
     }
 
+    /// An entity's type and value in clear, for what the server must compute from the
+    /// value without showing it (a number's profile).
+    pub async fn entity(&mut self, id: i64) -> Result<(String, String)> {
+        self.entity_value(id).await
+    }
+
     /// An entity's type and value in clear: only for a reveal or an approved export.
     pub(crate) async fn entity_value(&mut self, id: i64) -> Result<(String, String)> {
         let r = self
@@ -275,12 +281,19 @@ fn lines(path: &Path) -> Result<Vec<(usize, String)>> {
 }
 
 impl Tx {
-    /// Registers a scan that is about to run or be imported.
-    pub async fn start_scan(&mut self, who: &Who, name: &str, source: &str) -> Result<i64> {
+    /// Registers a scan that is about to run or be imported; `dataset` is the folder it
+    /// read, when known.
+    pub async fn start_scan(
+        &mut self,
+        who: &Who,
+        name: &str,
+        source: &str,
+        dataset: Option<&str>,
+    ) -> Result<i64> {
         let id = self
             .insert(
-                "INSERT INTO scans (name, source, status, started_by, started_at) VALUES (?, ?, 'running', ?, ?)",
-                &[name.into(), source.into(), who.user_id.into(), now().into()],
+                "INSERT INTO scans (name, source, dataset, status, started_by, started_at) VALUES (?, ?, ?, 'running', ?, ?)",
+                &[name.into(), source.into(), dataset.into(), who.user_id.into(), now().into()],
             )
             .await?;
         self.audit(who, "scan.start", &format!("scan:{id}"), None, Some(source))
@@ -1097,6 +1110,25 @@ impl Tx {
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("cluster {id}")))?;
         cluster_row(&r, true)
+    }
+
+    /// The dataset folder of a scan (the latest that names one when `None`).
+    pub async fn scan_dataset(&mut self, scan: Option<i64>) -> Result<Option<(i64, String)>> {
+        let row = match scan {
+            Some(id) => {
+                self.row("SELECT id, dataset FROM scans WHERE id = ? AND dataset IS NOT NULL", &[id.into()])
+                    .await?
+            }
+            None => {
+                self.row(
+                    "SELECT id, dataset FROM scans WHERE dataset IS NOT NULL AND status = 'done' ORDER BY id DESC LIMIT 1",
+                    &[],
+                )
+                .await?
+            }
+        };
+        row.map(|r| Ok((get_i64(&r, "id")?, get_str(&r, "dataset")?)))
+            .transpose()
     }
 
     /// The rows of the entities among `pairs` (type, value) that the store holds.

@@ -94,6 +94,12 @@ pub struct Server {
 
 impl Server {
     pub fn start(db: &str) -> Server {
+        Server::start_with(db, &[])
+    }
+
+    /// Starts `duanka serve` on a free port with `extra` flags, and waits until it
+    /// accepts connections.
+    pub fn start_with(db: &str, extra: &[&str]) -> Server {
         let port = free_port();
         let child = duanka()
             .args([
@@ -105,6 +111,7 @@ impl Server {
                 "--listen",
                 &format!("127.0.0.1:{port}"),
             ])
+            .args(extra)
             .stdout(Stdio::null())
             .spawn()
             .unwrap();

@@ -43,6 +43,8 @@ CREATE TABLE scans (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL,
     source TEXT NOT NULL,
+    -- The dataset folder the scan read, when known: the number profile reads it.
+    dataset TEXT,
     status TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed')),
     progress TEXT NOT NULL DEFAULT '',
     error TEXT,
