@@ -178,6 +178,7 @@ function queueFilters() {
     select("status", "Status", [["open", "open"], ["new", "new"], ["in_progress", "in progress"], ["closed", "closed"], ["all", "all"]]),
     select("assignee", "Assignee", [["me_or_none", "me or nobody"], ["me", "me"], ["none", "nobody"], ["any", "anyone"]]),
     select("severity", "Severity", [["", "any"], ["high", "high"], ["medium", "medium"], ["low", "low"]]),
+    select("sort", "Sort", [["severity", "most severe first"], ["due", "soonest due first"]]),
     h("label", {}, "Detector", h("input", { name: "detector", "aria-label": "Detector", value: q.detector,
       placeholder: "e.g. otp_sink", onchange: (e) => { q.detector = e.target.value.trim(); loadQueue(true); } })),
     h("label", {}, "Scan", h("input", { name: "scan", "aria-label": "Scan", value: q.scan, size: 4,
@@ -448,13 +449,16 @@ async function profilePage(id) {
       h("div", {}, h("span", { text: "attaches" }), total("attaches")),
       h("div", {}, h("span", { text: "scan" }), `#${p.scan}`),
       pr.missing.length ? h("div", {}, h("span", { text: "not in the dataset" }), pr.missing.join(", ")) : null),
-    h("div", { class: "card" }, h("h2", { text: "Hour by hour" }), pr.hours.length ? timeline(pr.hours) : h("p", { text: "No traffic." })),
+    h("div", { class: "card" }, h("h2", { text: "Hour by hour" }), pr.hours.length ? h("div", { class: "scroll-x" }, timeline(pr.hours)) : h("p", { text: "No traffic." })),
     h("div", { class: "card row" },
       h("div", {}, h("h2", { text: "Codes by service" }), table("Codes by service", pr.codes_by_service.map((c) => [c.name, c.count]), ["service", "codes"])),
       h("div", {}, h("h2", { text: "Delivery nodes" }), table("Delivery nodes", pr.delivery_nodes.map((c) => [c.name, c.count]), ["node", "messages"])),
       h("div", {}, h("h2", { text: "Attaches" }), table("Attaches", pr.attaches.slice(0, 20).map((a) => [when(a.ts), a.tac, a.cell_id || "–"]), ["when", "TAC", "cell"]))),
     h("div", { class: "card" }, h("h2", { text: "Its alerts" }), h("ul", {}, alerts.alerts.map((a) =>
-      h("li", {}, h("a", { href: `#/alert/${a.id}`, text: `#${a.id} ${a.detector}` }), " ", sev(a.severity), ` ${a.status}`)))));
+      h("li", {}, h("a", { href: `#/alert/${a.id}`, text: `#${a.id} ${a.detector}` }), " ", sev(a.severity), ` ${a.status}`))),
+      h("h2", { text: "Its clusters" }), p.clusters.length ? h("ul", { id: "profile-clusters" }, p.clusters.map((k) =>
+        h("li", {}, h("a", { href: `#/cluster/${k.id}`, text: `${k.key} (scan ${k.scan}): ${plural(k.members, "member", "members")}, ¥${(k.loss_fen / 100).toFixed(2)}` }))))
+        : h("p", { class: "muted", text: "In no cluster." })));
 }
 
 // ---- cases, clusters, exports, audit, scans -----------------------------------------------
@@ -511,7 +515,10 @@ async function clustersPage() {
 async function clusterPage(id) {
   const c = (await api("GET", `/api/clusters/${id}`)).cluster;
   const holder = h("div", { class: "graph card", id: "cluster-graph", "aria-label": `Graph of cluster ${c.key}` });
-  main().replaceChildren(h("h1", { text: `Cluster ${c.key}: ${plural(c.members, "member", "members")}, ${plural(c.cases, "case", "cases")}, ¥${(c.loss_fen / 100).toFixed(2)} lost` }), holder,
+  const agg = c.data && c.data.aggregated;
+  main().replaceChildren(h("h1", { text: `Cluster ${c.key}: ${plural(c.members, "member", "members")}, ${plural(c.cases, "case", "cases")}, ¥${(c.loss_fen / 100).toFixed(2)} lost` }),
+    agg ? h("p", { class: "muted", id: "cluster-aggregated", text: `${agg.shown} of ${agg.total} members drawn: the chain, the flagged members and the first of each type; the rest are grouped by type.` }) : null,
+    holder,
     can("analyst", "supervisor") ? exportForm({ cluster_id: c.id }) : null);
   if (window.duankaCluster) {
     // The server gave each member it knows a token: its alerts open by token.
@@ -610,7 +617,7 @@ async function route() {
       case "scans": await scansPage(); break;
       case "profile": await profilePage(Number(id)); break;
       case "queue":
-        if (!state.queue) state.queue = { filters: { status: "open", assignee: "me_or_none", severity: "", detector: "", scan: "" },
+        if (!state.queue) state.queue = { filters: { status: "open", assignee: "me_or_none", severity: "", sort: "severity", detector: "", scan: "" },
           selected: new Set(), pages: [], current: 0, rows: [] };
         await loadQueue(false);
         break;

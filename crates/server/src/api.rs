@@ -418,6 +418,8 @@ pub struct AlertQuery {
     /// An entity token (`entity:42`) or its id
     pub entity: Option<String>,
     pub case_id: Option<i64>,
+    /// severity (default: most severe first) or due (soonest due first)
+    pub sort: Option<String>,
     /// The `next` of the previous page
     pub after: Option<String>,
     /// 1 to 500, default 50
@@ -478,8 +480,24 @@ fn filter(q: &AlertQuery, me: i64) -> ApiResult<AlertFilter> {
     if let Some(e) = &q.entity {
         f.entity = Some(entity_param(e)?);
     }
+    match q.sort.as_deref() {
+        None | Some("severity") => {}
+        Some("due") => f.by_due = true,
+        Some(_) => return Err(bad("sort: severity or due")),
+    }
     if let Some(a) = &q.after {
-        f.after = Some(parse_cursor(a)?);
+        match a.strip_prefix("due:") {
+            Some(rest) => {
+                let (due, id) = rest
+                    .split_once(':')
+                    .ok_or_else(|| bad("after: not a cursor this server gave"))?;
+                match (due.parse(), id.parse()) {
+                    (Ok(d), Ok(i)) => f.after_due = Some((d, i)),
+                    _ => return Err(bad("after: not a cursor this server gave")),
+                }
+            }
+            None => f.after = Some(parse_cursor(a)?),
+        }
     }
     Ok(f)
 }
@@ -494,7 +512,7 @@ pub async fn list_alerts(
     let rows = tx.alerts(&f).await?;
     let described = serde_json::to_string(&json!({
         "status": q.status, "severity": q.severity, "detector": q.detector, "assignee": q.assignee,
-        "scan": q.scan, "entity": q.entity, "case_id": q.case_id, "after": q.after, "shown": rows.len(),
+        "scan": q.scan, "entity": q.entity, "case_id": q.case_id, "sort": q.sort, "after": q.after, "shown": rows.len(),
     }))
     .map_err(|e| ApiError::Internal(e.to_string()))?;
     tx.commit().await?;
@@ -503,8 +521,13 @@ pub async fn list_alerts(
         .await?;
     let next = (rows.len() as i64 == f.limit)
         .then(|| {
-            rows.last()
-                .map(|a| format!("{}:{}:{}", a.sev_rank, a.score, a.id))
+            rows.last().map(|a| {
+                if f.by_due {
+                    format!("due:{}:{}", a.due_at, a.id)
+                } else {
+                    format!("{}:{}:{}", a.sev_rank, a.score, a.id)
+                }
+            })
         })
         .flatten();
     Ok(Json(json!({
@@ -813,7 +836,91 @@ pub async fn get_cluster(
     app.store
         .record(&actor.who, "cluster.read", &format!("cluster:{id}"), None)
         .await?;
-    Ok(Json(json!({"cluster": cluster_json(&c)})))
+    // Grouped after masking, so that a group's label is not masked as a number.
+    let mut v = cluster_json(&c);
+    if let Some(d) = v.get_mut("data") {
+        aggregate(d, MAX_DRAWN, SHOWN_WHEN_AGGREGATED);
+    }
+    Ok(Json(json!({"cluster": v})))
+}
+
+/// Above this many members a cluster is not sent whole: a browser cannot draw it, and
+/// no analyst reads it node by node.
+const MAX_DRAWN: usize = 10_000;
+/// How many members an aggregated cluster still shows one by one.
+const SHOWN_WHEN_AGGREGATED: usize = 2_000;
+
+fn key_of(v: &Value) -> Option<(String, String)> {
+    Some((
+        v.get("entity_type")?.as_str()?.to_string(),
+        v.get("entity_id")?.as_str()?.to_string(),
+    ))
+}
+
+/// A cluster of more than `max` members keeps the chain, its flagged members and hubs,
+/// and the first of each type up to `shown` in all; the rest become one member per type
+/// (`"+N more"`, with `aggregate: N`), and links to members not shown are dropped. The
+/// cluster says so in `aggregated`.
+pub fn aggregate(data: &mut Value, max: usize, shown: usize) {
+    let Some(all) = data.get("members").and_then(Value::as_array).cloned() else {
+        return;
+    };
+    if all.len() <= max {
+        return;
+    }
+    let mut keep: std::collections::BTreeSet<(String, String)> = std::collections::BTreeSet::new();
+    for list in ["chain", "alerts", "hubs"] {
+        for v in data
+            .get(list)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            keep.extend(key_of(v));
+        }
+    }
+    let mut types: std::collections::BTreeMap<String, Vec<&Value>> =
+        std::collections::BTreeMap::new();
+    for m in &all {
+        if let Some((t, _)) = key_of(m) {
+            types.entry(t).or_default().push(m);
+        }
+    }
+    let room = shown.saturating_sub(keep.len()) / types.len().max(1);
+    let mut members = Vec::new();
+    let mut grouped = serde_json::Map::new();
+    for (t, ms) in &types {
+        let mut taken = 0;
+        let mut rest = 0u64;
+        for m in ms {
+            let k = key_of(m);
+            if k.as_ref().is_some_and(|k| keep.contains(k)) {
+                members.push((*m).clone());
+            } else if taken < room {
+                taken += 1;
+                members.push((*m).clone());
+                keep.extend(k);
+            } else {
+                rest += 1;
+            }
+        }
+        if rest > 0 {
+            members.push(
+                json!({"entity_type": t, "entity_id": format!("+{rest} more"), "aggregate": rest}),
+            );
+            grouped.insert(t.clone(), Value::from(rest));
+        }
+    }
+    if let Some(Value::Array(edges)) = data.get_mut("edges") {
+        edges.retain(|e| {
+            [e.get("source"), e.get("target")]
+                .iter()
+                .all(|end| end.and_then(key_of).is_some_and(|k| keep.contains(&k)))
+        });
+    }
+    data["aggregated"] =
+        json!({"total": all.len(), "shown": members.len(), "grouped_by_type": grouped});
+    data["members"] = Value::Array(members);
 }
 
 /// The (type, value) of every object of a cluster that names an entity.
@@ -921,6 +1028,7 @@ pub async fn profile(
             "entity:{id} is a {entity_type}: a profile is a number's"
         )));
     }
+    let clusters = tx.clusters_of(&entity_type, &value).await?;
     let (scan, dataset) = tx.scan_dataset(q.scan).await?.ok_or_else(|| {
         ApiError::NotFound(
             "no scan names its dataset (import with \"dataset\", or run the scan here)".into(),
@@ -948,9 +1056,10 @@ pub async fn profile(
     // the subscriber's.
     let masked = mask::entity("msisdn", v["msisdn"].as_str().unwrap_or_default());
     v["msisdn"] = Value::from(masked);
-    Ok(Json(
-        json!({"entity": format!("entity:{id}"), "scan": scan, "profile": v}),
-    ))
+    Ok(Json(json!({
+        "entity": format!("entity:{id}"), "scan": scan, "profile": v,
+        "clusters": clusters.iter().map(cluster_json).collect::<Vec<_>>(),
+    })))
 }
 
 // ---- reveals -----------------------------------------------------------------------

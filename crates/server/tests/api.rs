@@ -705,6 +705,28 @@ async fn triage_and_scans_seen_again(db: Db) {
         .collect();
     assert_eq!(ids, [5, 1], "rogue host 0.97, then the sink 0.95");
     let next = q["next"].as_str().unwrap().to_string();
+    // Soonest due first: the high ones (24 h) before the mediums, by id, in keyset pages.
+    let due = w
+        .json("ana", "GET", "/api/alerts?sort=due&limit=2", None)
+        .await;
+    let due_ids: Vec<i64> = due["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(due_ids, [1, 4], "{due}");
+    let next_due = due["next"].as_str().unwrap().to_string();
+    assert!(next_due.starts_with("due:"));
+    let due2 = w
+        .json(
+            "ana",
+            "GET",
+            &format!("/api/alerts?sort=due&limit=2&after={next_due}"),
+            None,
+        )
+        .await;
+    assert_eq!(due2["alerts"][0]["id"], 5, "{due2}");
     let q2 = w
         .json(
             "ana",
@@ -1030,4 +1052,42 @@ async fn a_failed_audit_write_fails_the_request(db: Db) {
     let reveals = w.json("aud", "GET", "/api/reveals", None).await;
     assert_eq!(reveals["reveals"].as_array().unwrap().len(), 0);
     assert!(verify(&w).await["broken"].is_null());
+}
+
+/// A cluster too large to draw comes back with its chain and flagged members, a
+/// bounded number of the rest, and one member per type for what is left.
+#[test]
+fn a_huge_cluster_is_aggregated_by_type() {
+    let mut members: Vec<Value> = (0..12_000)
+        .map(|k| json!({"entity_type": if k % 3 == 0 { "account" } else { "msisdn" }, "entity_id": format!("861330000{k:04}")}))
+        .collect();
+    members.push(json!({"entity_type": "ip", "entity_id": "10.20.3.4"}));
+    let mut data = json!({
+        "members": members,
+        "chain": [{"entity_type": "ip", "entity_id": "10.20.3.4"}, {"entity_type": "msisdn", "entity_id": "8613300009998"}],
+        "alerts": [{"entity_type": "msisdn", "entity_id": "8613300005000"}],
+        "edges": [{"source": {"entity_type": "ip", "entity_id": "10.20.3.4"}, "target": {"entity_type": "msisdn", "entity_id": "8613300009998"}},
+                  {"source": {"entity_type": "msisdn", "entity_id": "8613300011998"}, "target": {"entity_type": "ip", "entity_id": "10.20.3.4"}}],
+    });
+    duanka_server::api::aggregate(&mut data, 10_000, 2_000);
+    let shown = data["members"].as_array().unwrap();
+    assert!(shown.len() <= 2_010, "{}", shown.len());
+    let has = |id: &str| shown.iter().any(|m| m["entity_id"] == id);
+    assert!(
+        has("10.20.3.4") && has("8613300009998") && has("8613300005000"),
+        "the chain and the flagged stay"
+    );
+    let grouped: u64 = shown.iter().filter_map(|m| m["aggregate"].as_u64()).sum();
+    let single = shown.iter().filter(|m| m["aggregate"].is_null()).count() as u64;
+    assert_eq!(grouped + single, 12_001, "every member is counted once");
+    assert_eq!(data["aggregated"]["total"], 12_001);
+    assert_eq!(
+        data["edges"].as_array().unwrap().len(),
+        1,
+        "links to members not shown are dropped"
+    );
+    // A cluster under the limit is left alone.
+    let mut small = json!({"members": [{"entity_type": "ip", "entity_id": "10.0.0.1"}]});
+    duanka_server::api::aggregate(&mut small, 10_000, 2_000);
+    assert!(small.get("aggregated").is_none());
 }

@@ -514,6 +514,10 @@ pub struct AlertFilter {
     pub case_id: Option<i64>,
     /// Keyset cursor: the last row of the previous page (severity rank, score, id).
     pub after: Option<(i64, f64, i64)>,
+    /// Soonest due first (for the next SLA to fall) instead of most severe first.
+    pub by_due: bool,
+    /// Keyset cursor of the due order: (due, id).
+    pub after_due: Option<(i64, i64)>,
     pub limit: i64,
 }
 
@@ -689,7 +693,18 @@ impl Tx {
             sql.push_str(" AND (a.sev_rank, a.score, a.id) < (?, ?, ?)");
             args.extend([rank.into(), score.into(), id.into()]);
         }
-        sql.push_str(" ORDER BY a.sev_rank DESC, a.score DESC, a.id DESC LIMIT ?");
+        if let Some((due, id)) = f.after_due {
+            sql.push_str(" AND (a.due_at, a.id) > (?, ?)");
+            args.extend([due.into(), id.into()]);
+        }
+        let order_by = |q: &str| {
+            if f.by_due {
+                format!("{q}due_at, {q}id")
+            } else {
+                format!("{q}sev_rank DESC, {q}score DESC, {q}id DESC")
+            }
+        };
+        sql.push_str(&format!(" ORDER BY {} LIMIT ?", order_by("a.")));
         args.push(f.limit.into());
         // The page comes back as one JSON value, not one row at a time: SQLite's driver
         // hands each row across threads, and a page of 50 rows costs more in that
@@ -703,9 +718,9 @@ impl Tx {
             .map(|f| format!("'{f}', q.{f}"))
             .collect();
         let wrapped = format!(
-            "SELECT COALESCE(CAST({agg}({object}({}) ORDER BY q.sev_rank DESC, q.score DESC, q.id DESC) AS TEXT), '[]') AS page \
-             FROM ({sql}) q",
-            fields.join(", ")
+            "SELECT COALESCE(CAST({agg}({object}({}) ORDER BY {}) AS TEXT), '[]') AS page FROM ({sql}) q",
+            fields.join(", "),
+            order_by("q.")
         );
         let row = self
             .row(&wrapped, &args)
@@ -1110,6 +1125,23 @@ impl Tx {
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("cluster {id}")))?;
         cluster_row(&r, true)
+    }
+
+    /// The clusters that hold an entity among their members, largest loss first.
+    pub async fn clusters_of(&mut self, entity_type: &str, value: &str) -> Result<Vec<ClusterRow>> {
+        // The clusters' lines are the link crate's compact JSON: a member is written
+        // exactly so.
+        let needle =
+            serde_json::json!({"entity_type": entity_type, "entity_id": value}).to_string();
+        let pattern = format!("%{}%", needle.trim_start_matches('{').trim_end_matches('}'));
+        self.rows(
+            "SELECT id, scan, key, cases, members, loss, data FROM clusters WHERE data LIKE ? ORDER BY loss DESC, id LIMIT 20",
+            &[pattern.into()],
+        )
+        .await?
+        .iter()
+        .map(|r| cluster_row(r, false))
+        .collect()
     }
 
     /// The dataset folder of a scan (the latest that names one when `None`).

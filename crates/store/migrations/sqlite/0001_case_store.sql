@@ -99,6 +99,7 @@ CREATE TABLE alerts (
 );
 CREATE INDEX alerts_queue ON alerts (open, sev_rank, score, id);
 CREATE INDEX alerts_status ON alerts (status, sev_rank, score, id);
+CREATE INDEX alerts_due ON alerts (open, due_at, id);
 CREATE INDEX alerts_entity ON alerts (entity);
 CREATE INDEX alerts_case ON alerts (case_id);
 
