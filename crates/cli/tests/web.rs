@@ -422,6 +422,37 @@ fn the_pages_triage_reveal_and_export_in_chromium() {
     b.click("#dialog-ok");
     b.until("the number revealed", "document.querySelector('.revealed')");
     assert_eq!(b.text(".revealed"), "8613312345678");
+    // Linked alerts: every other finding on the same number, as the API lists them.
+    let (_, one) = call(port, &sam, "GET", &format!("/api/alerts/{sink}"), None);
+    let token = one["alert"]["entity"]["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, same) = call(
+        port,
+        &sam,
+        "GET",
+        &format!("/api/alerts?entity={token}&status=all&assignee=any"),
+        None,
+    );
+    let mut others: Vec<String> = same["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["id"] != sink)
+        .map(|x| format!("#{} {}", x["id"], x["detector"].as_str().unwrap()))
+        .collect();
+    assert!(!others.is_empty(), "the fixture's sink has other findings");
+    let mut shown: Vec<String> = b
+        .js("return [...document.querySelectorAll('#linked-alerts a')].map((a) => a.textContent)")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    others.sort();
+    shown.sort();
+    assert_eq!(shown, others);
     b.shots(&shots, "alert-revealed");
 
     // An unmasked export of the case waits for a supervisor.

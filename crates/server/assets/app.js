@@ -348,6 +348,11 @@ async function revealButton(entity) {
 
 async function alertPage(id) {
   const a = (await api("GET", `/api/alerts/${id}`)).alert;
+  // Linked: the other detectors' findings on the same entity, and the alerts of its case.
+  const [same, inCase] = await Promise.all([
+    api("GET", `/api/alerts?entity=${encodeURIComponent(a.entity.token)}&status=all&assignee=any&limit=50`),
+    a.case_id ? api("GET", `/api/alerts?case_id=${a.case_id}&status=all&assignee=any&limit=50`) : Promise.resolve({ alerts: [] })]);
+  const linked = [...same.alerts, ...inCase.alerts].filter((x, i, all) => x.id !== a.id && all.findIndex((y) => y.id === x.id) === i);
   const work = can("analyst", "supervisor");
   const evidence = Object.entries(a.evidence || {});
   const comment = h("textarea", { rows: 2, "aria-label": "Comment", name: "comment" });
@@ -379,6 +384,10 @@ async function alertPage(id) {
         try { const c = await api("POST", "/api/cases", { title: r.title, alert_ids: [a.id] }); location.hash = `#/case/${c.case.id}`; }
         catch (e) { toast(e.message); }
       } })) : null,
+    h("div", { class: "card" }, h("h2", { text: "Linked alerts" }), linked.length
+      ? h("ul", { id: "linked-alerts" }, linked.map((x) => h("li", {}, h("a", { href: `#/alert/${x.id}`, text: `#${x.id} ${x.detector}` }),
+        " ", sev(x.severity), ` ${x.entity.type} ${x.entity.masked} · ${x.status}`)))
+      : h("p", { class: "muted", text: "None: no other finding on this entity or in its case." })),
     h("div", { class: "card" }, h("h2", { text: "History" }),
       h("ul", {}, a.history.events.map((e) => h("li", { text: `${when(e.at)} ${e.actor || "scan"}: ${e.field} ${e.old ?? "–"} → ${e.new ?? "–"}` }))),
       h("h2", { text: "Comments" }),
