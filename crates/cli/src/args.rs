@@ -9,8 +9,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     name = "duanka",
     version,
     about = "断卡 duanka: find every link of a phone-fraud supply chain in operator, platform and police data",
-    after_help = "Exit codes: 0 success, 1 internal error, 2 usage error, 3 unreadable input, 4 too many rejected rows, 5 audit chain broken.\n\
-                  Environment: DUANKA_TZ (zone for local times), DUANKA_THREADS (worker threads)."
+    after_help = "Exit codes: 0 success, 1 internal error, 2 usage error, 3 unreadable input, 4 too many rejected rows, 5 audit chain broken, 6 out of memory (raise --memory-limit).\n\
+                  Environment: DUANKA_TZ (zone for local times), DUANKA_THREADS (worker threads), DUANKA_MEMORY_LIMIT."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -255,9 +255,46 @@ pub struct ReadArgs {
     /// Worker threads (default: all cores).
     #[arg(long, env = "DUANKA_THREADS")]
     pub threads: Option<usize>,
+    /// Memory the run may take, e.g. 8G or 512M (default: three quarters of the
+    /// machine's). Tables held in normalised Parquet are scanned where they lie; the plans'
+    /// hash tables and sorts spill to the temporary folder (TMPDIR) past their share.
+    #[arg(long, env = "DUANKA_MEMORY_LIMIT", value_name = "SIZE", value_parser = memory_limit)]
+    pub memory_limit: Option<MemoryLimit>,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// A memory size in bytes, given as `8G`, `512M`, `1.5G` or plain bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemoryLimit(pub u64);
+
+fn memory_limit(s: &str) -> Result<MemoryLimit, String> {
+    let t = s.trim();
+    let (num, unit) = match t.find(|c: char| c.is_ascii_alphabetic()) {
+        Some(i) => t.split_at(i),
+        None => (t, ""),
+    };
+    let scale: u64 = match unit
+        .to_ascii_uppercase()
+        .trim_end_matches("IB")
+        .trim_end_matches('B')
+    {
+        "" => 1,
+        "K" => 1 << 10,
+        "M" => 1 << 20,
+        "G" => 1 << 30,
+        "T" => 1 << 40,
+        _ => return Err(format!("{s:?}: a size such as 8G, 512M or 1.5G")),
+    };
+    let v: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?}: a size such as 8G, 512M or 1.5G"))?;
+    if !(v.is_finite() && v > 0.0) {
+        return Err(format!("{s:?}: must be more than 0"));
+    }
+    Ok(MemoryLimit((v * scale as f64) as u64))
 }
 
 fn share(s: &str) -> Result<f64, String> {
@@ -288,4 +325,22 @@ pub enum SqlFormat {
     Table,
     Csv,
     Json,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_sizes_read_as_people_write_them() {
+        assert_eq!(memory_limit("8G"), Ok(MemoryLimit(8 << 30)));
+        assert_eq!(memory_limit("512M"), Ok(MemoryLimit(512 << 20)));
+        assert_eq!(memory_limit("1.5GiB"), Ok(MemoryLimit(3 << 29)));
+        assert_eq!(memory_limit("2gb"), Ok(MemoryLimit(2 << 30)));
+        assert_eq!(memory_limit("4096"), Ok(MemoryLimit(4096)));
+        assert!(memory_limit("8X").is_err());
+        assert!(memory_limit("0G").is_err());
+        assert!(memory_limit("G").is_err());
+        assert!(memory_limit("-1G").is_err());
+    }
 }

@@ -148,6 +148,7 @@ pub fn run(a: &DemoArgs) -> Result<(), Failure> {
             rejects: None,
             max_reject_share: 0.01,
             threads: a.threads,
+            memory_limit: None,
             quiet: a.quiet,
         },
     })?;

@@ -178,7 +178,7 @@ fn distinct(t: &Table) -> Vec<Distinct> {
 }
 
 pub(crate) fn run(dataset: &Path, args: &ReadArgs, format: ReportFormat) -> Result<(), Failure> {
-    let ds = read::read_unchecked(dataset, args, None)?;
+    let ds = read::read_unchecked(dataset, args, None, read::Rows::Loaded)?;
     let report = Report {
         dataset: dataset.display().to_string(),
         tables: ds
@@ -291,7 +291,7 @@ fn print_table(r: &Report) {
 }
 
 pub(crate) fn convert(dataset: &Path, to: &Path, args: &ReadArgs) -> Result<(), Failure> {
-    let ds = read::read(dataset, args, None)?;
+    let ds = read::read(dataset, args, None, read::Rows::Loaded)?;
     for t in &ds.tables {
         if ds.is_builtin(t.name()) {
             // Every duanka carries the snapshot; a copy in the dataset would only pin it.

@@ -52,8 +52,9 @@ pub(crate) fn print_summary(linked: &Linked, millis: u128) {
 /// cluster or the whole graph.
 pub(crate) fn run(a: &LinkArgs) -> Result<(), Failure> {
     let alerts = duanka_engine::read_alerts(&a.data.join("alerts.jsonl"))?;
-    let ds = read::read(&a.dataset, &a.read, None)?;
-    let threads = read::threads(&a.read);
+    let ds = read::read(&a.dataset, &a.read, None, read::Rows::InPlace)?;
+    let resources = read::resources(&a.read, &ds)?;
+    let threads = resources.threads;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
         .enable_all()
@@ -61,9 +62,7 @@ pub(crate) fn run(a: &LinkArgs) -> Result<(), Failure> {
         .map_err(Failure::internal)?;
     let started = Instant::now();
     let settings = duanka_link::Settings::default();
-    let linked = runtime
-        .block_on(duanka_engine::relink(&ds, &alerts, &settings, threads))
-        .map_err(Failure::internal)?;
+    let linked = runtime.block_on(duanka_engine::relink(&ds, &alerts, &settings, &resources))?;
     let millis = started.elapsed().as_millis();
     let written = duanka_engine::write_linked(&a.data, &linked)?;
     let scope = match &a.cluster {

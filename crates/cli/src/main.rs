@@ -27,6 +27,7 @@ pub(crate) mod exit {
     pub const INPUT: u8 = 3;
     pub const REJECTS: u8 = 4;
     pub const BROKEN: u8 = 5;
+    pub const MEMORY: u8 = 6;
 }
 
 /// A failure with the exit code it maps to.
@@ -65,6 +66,19 @@ impl From<duanka_ingest::IngestError> for Failure {
             duanka_ingest::IngestError::RejectLimit { .. } => exit::REJECTS,
             e if e.is_internal() => exit::INTERNAL,
             _ => exit::INPUT,
+        };
+        Failure {
+            code,
+            error: e.into(),
+        }
+    }
+}
+
+impl From<duanka_engine::ScanError> for Failure {
+    fn from(e: duanka_engine::ScanError) -> Self {
+        let code = match &e {
+            duanka_engine::ScanError::Memory { .. } => exit::MEMORY,
+            _ => exit::INTERNAL,
         };
         Failure {
             code,

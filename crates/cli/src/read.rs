@@ -7,12 +7,13 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use duanka_ingest::reference::ReferenceChoice;
-use duanka_ingest::{Dataset, DatasetPlan, NormalisedTable, ReadOptions};
+use duanka_ingest::{Dataset, DatasetPlan, ReadOptions};
 use duanka_model::TimeParser;
+use duanka_query::Resources;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::Failure;
-use crate::args::ReadArgs;
+use crate::args::{MemoryLimit, ReadArgs};
 
 /// Inputs smaller than this read too fast for a bar to help.
 const BAR_FROM_BYTES: u64 = 32 << 20;
@@ -38,14 +39,26 @@ pub(crate) fn options(args: &ReadArgs) -> Result<ReadOptions, Failure> {
     })
 }
 
+/// How a command wants the tables held only in normalised Parquet files (those
+/// `duanka convert` or `duanka simulate --format parquet` wrote).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Rows {
+    /// Read into memory: the command looks at the rows itself.
+    Loaded,
+    /// Left where they lie for the query engine to scan, so that memory does not grow
+    /// with them.
+    InPlace,
+}
+
 /// Reads the dataset, writes the rejects file if asked, then applies the reject limit
 /// (after writing, so that the rows behind a stop can be looked at).
 pub(crate) fn read(
     dataset: &Path,
     args: &ReadArgs,
     only: Option<&[String]>,
+    rows: Rows,
 ) -> Result<Dataset, Failure> {
-    let ds = read_unchecked(dataset, args, only)?;
+    let ds = read_unchecked(dataset, args, only, rows)?;
     ds.check_reject_limit(args.max_reject_share)?;
     Ok(ds)
 }
@@ -56,8 +69,10 @@ pub(crate) fn read_unchecked(
     dataset: &Path,
     args: &ReadArgs,
     only: Option<&[String]>,
+    rows: Rows,
 ) -> Result<Dataset, Failure> {
-    let opts = options(args)?;
+    let mut opts = options(args)?;
+    opts.in_place = rows == Rows::InPlace;
     let mut plan = DatasetPlan::discover(dataset, &opts)?;
     if let Some(names) = only {
         plan.retain_tables(names);
@@ -65,27 +80,80 @@ pub(crate) fn read_unchecked(
     read_plan(&plan, args, opts)
 }
 
-/// As [`read`], except the tables held only in Parquet files that `duanka convert`
-/// wrote: those are returned unread, for the query engine to scan where they lie.
-pub(crate) fn read_for_query(
-    dataset: &Path,
-    args: &ReadArgs,
-    only: Option<&[String]>,
-) -> Result<(Dataset, Vec<NormalisedTable>), Failure> {
-    let opts = options(args)?;
-    let mut plan = DatasetPlan::discover(dataset, &opts)?;
-    if let Some(names) = only {
-        plan.retain_tables(names);
+/// What a session over `ds` may take of the machine: the threads, and the memory pool
+/// left of `--memory-limit` once the tables read into memory are counted.
+pub(crate) fn resources(args: &ReadArgs, ds: &Dataset) -> Result<Resources, Failure> {
+    let limit = match args.memory_limit {
+        Some(MemoryLimit(bytes)) => bytes,
+        None => default_memory_limit(),
+    };
+    let loaded: u64 = ds
+        .tables
+        .iter()
+        .flat_map(|t| &t.batches)
+        .map(|b| b.get_array_memory_size() as u64)
+        .sum();
+    let free = limit.saturating_sub(loaded);
+    if free < MIN_POOL {
+        return Err(Failure {
+            code: crate::exit::MEMORY,
+            error: anyhow::anyhow!(
+                "the tables read into memory take {}, which leaves less than {} of the memory limit ({}) for the detectors' plans: \
+             raise --memory-limit, or convert the dataset to Parquet (duanka convert) so that its tables are scanned where they lie",
+                human_bytes(loaded),
+                human_bytes(MIN_POOL),
+                human_bytes(limit),
+            ),
+        });
     }
-    let (direct, unscannable): (Vec<_>, Vec<_>) = plan
-        .take_normalised()?
-        .into_iter()
-        .partition(duanka_query::can_scan);
-    plan.tables
-        .extend(unscannable.into_iter().map(|t| (t.spec, t.files)));
-    let ds = read_plan(&plan, args, opts)?;
-    ds.check_reject_limit(args.max_reject_share)?;
-    Ok((ds, direct))
+    Ok(Resources {
+        threads: threads(args),
+        // What the pool does not track (Parquet pages being decoded, the summaries
+        // detectors keep as memory tables, linkage's graph) takes the rest.
+        pool_bytes: Some(usize::try_from(free / 10 * POOL_TENTHS).unwrap_or(usize::MAX)),
+        spill_dir: None,
+    })
+}
+
+/// Tenths of the memory left after the loaded tables that the plans' pool gets.
+const POOL_TENTHS: u64 = 6;
+/// Below this the plans cannot run any real dataset.
+const MIN_POOL: u64 = 256 << 20;
+
+/// Three quarters of the machine's memory (or of the control group's limit, when one is
+/// set and lower): the rest stays for the system and what the pool does not track.
+pub(crate) fn default_memory_limit() -> u64 {
+    let total = machine_memory().unwrap_or(8 << 30);
+    total / 4 * 3
+}
+
+fn machine_memory() -> Option<u64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let kib: u64 = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    let total = kib * 1024;
+    let cgroup = std::fs::read_to_string("/sys/fs/cgroup/memory.max")
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok());
+    Some(cgroup.map_or(total, |c| c.min(total)))
+}
+
+/// `1.5 GiB`, `300 MiB`.
+pub(crate) fn human_bytes(n: u64) -> String {
+    const GIB: f64 = (1u64 << 30) as f64;
+    const MIB: f64 = (1u64 << 20) as f64;
+    let x = n as f64;
+    if x >= GIB {
+        format!("{:.1} GiB", x / GIB)
+    } else {
+        format!("{:.0} MiB", x / MIB)
+    }
 }
 
 fn read_plan(

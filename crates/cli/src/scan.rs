@@ -44,9 +44,10 @@ pub(crate) fn run(a: &ScanArgs) -> Result<(), Failure> {
     let (dataset, out, args) = (a.dataset.as_path(), a.out.as_path(), &a.read);
     let config = load_config(a.config.as_deref())?;
     let t_read = Instant::now();
-    let ds = read::read(dataset, args, None)?;
+    let ds = read::read(dataset, args, None, read::Rows::InPlace)?;
     let read_ms = t_read.elapsed().as_millis();
-    let threads = read::threads(args);
+    let resources = read::resources(args, &ds)?;
+    let threads = resources.threads;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
         .enable_all()
@@ -75,11 +76,9 @@ pub(crate) fn run(a: &ScanArgs) -> Result<(), Failure> {
     let settings = duanka_engine::ScanSettings {
         detectors: &config,
         link: (!a.no_link).then_some(&link_settings),
-        threads,
+        resources,
     };
-    let scanned = runtime
-        .block_on(duanka_engine::scan(&ds, &settings, &progress))
-        .map_err(Failure::internal)?;
+    let scanned = runtime.block_on(duanka_engine::scan(&ds, &settings, &progress))?;
     if let Some(b) = bar {
         b.finish_and_clear();
     }

@@ -83,11 +83,13 @@ impl duanka_server::ProfileSource for Profiles {
             match held.as_ref() {
                 Some((path, ctx)) if path == dataset => Arc::clone(ctx),
                 _ => {
-                    let ds = crate::read::read(dataset, &self.read, None)
+                    let ds =
+                        crate::read::read(dataset, &self.read, None, crate::read::Rows::InPlace)
+                            .map_err(|f| format!("{:#}", f.error))?;
+                    let resources = crate::read::resources(&self.read, &ds)
                         .map_err(|f| format!("{:#}", f.error))?;
                     let ctx = Arc::new(
-                        duanka_query::session_for(&ds, crate::read::threads(&self.read))
-                            .map_err(|e| e.to_string())?,
+                        duanka_query::session_for(&ds, &resources).map_err(|e| e.to_string())?,
                     );
                     *held = Some((dataset.to_path_buf(), Arc::clone(&ctx)));
                     ctx
@@ -111,9 +113,11 @@ impl duanka_server::ScanRunner for Pipeline {
         let failed = |f: Failure| format!("{:#}", f.error);
         progress("reading the dataset");
         let started = Instant::now();
-        let ds = crate::read::read(dataset, &self.read, None).map_err(failed)?;
+        let ds = crate::read::read(dataset, &self.read, None, crate::read::Rows::InPlace)
+            .map_err(failed)?;
         let read_ms = started.elapsed().as_millis();
-        let threads = crate::read::threads(&self.read);
+        let resources = crate::read::resources(&self.read, &ds).map_err(failed)?;
+        let threads = resources.threads;
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(threads)
             .enable_all()
@@ -123,7 +127,7 @@ impl duanka_server::ScanRunner for Pipeline {
         let settings = duanka_engine::ScanSettings {
             detectors: &self.config,
             link: Some(&link),
-            threads,
+            resources,
         };
         let on = |p: duanka_engine::Progress<'_>| match p {
             duanka_engine::Progress::Detector { name, done, total } => {

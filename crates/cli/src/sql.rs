@@ -37,8 +37,9 @@ pub(crate) fn run(
     // Only the tables the query names are read: a query over `cases` need not parse a
     // billion SMS records.
     let only = duanka_query::tables_referenced(query);
-    let (ds, direct) = read::read_for_query(dataset, args, only.as_deref())?;
-    let threads = read::threads(args);
+    let ds = read::read(dataset, args, only.as_deref(), read::Rows::InPlace)?;
+    let resources = read::resources(args, &ds)?;
+    let threads = resources.threads;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
         .enable_all()
@@ -58,10 +59,7 @@ pub(crate) fn run(
         SqlFormat::Json => Sink::Json(Box::new(arrow::json::LineDelimitedWriter::new(&mut out))),
     };
     runtime.block_on(async {
-        let ctx = duanka_query::session_for(&ds, threads).map_err(Failure::input)?;
-        for t in &direct {
-            duanka_query::register_normalised(&ctx, t).map_err(Failure::input)?;
-        }
+        let ctx = duanka_query::session_for(&ds, &resources).map_err(Failure::input)?;
         // A query the user wrote that does not plan or run is their input's problem.
         let df = ctx.sql(query).await.map_err(Failure::input)?;
         let mut stream = df.execute_stream().await.map_err(Failure::input)?;

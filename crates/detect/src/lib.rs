@@ -236,7 +236,9 @@ pub async fn scan(
     on_start: &(dyn Fn(&str, usize) + Sync),
 ) -> Result<ScanOutput, DataFusionError> {
     let mut out = ScanOutput::default();
-    sql::resolve_attach_numbers(ctx, present).await?;
+    sql::resolve_attach_numbers(ctx, present)
+        .await
+        .map_err(|e| e.context("resolving the attach rows' numbers"))?;
     for (done, d) in detectors.iter().enumerate() {
         let info = d.info();
         on_start(info.name, done);
@@ -256,14 +258,16 @@ pub async fn scan(
             continue;
         }
         let started = Instant::now();
-        let mut alerts = if info.uses.contains(&FINDINGS) {
+        let ran = if info.uses.contains(&FINDINGS) {
             register_findings(ctx, &out.alerts)?;
             let mut with: Vec<String> = present.to_vec();
             with.push(FINDINGS.to_string());
-            d.run(ctx, &with).await?
+            d.run(ctx, &with).await
         } else {
-            d.run(ctx, present).await?
+            d.run(ctx, present).await
         };
+        // The stage a failure happened in is worth more than its operator's name.
+        let mut alerts = ran.map_err(|e| e.context(format!("detector {}", info.name)))?;
         alerts.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
         out.outcomes.push((
             info.name,

@@ -20,8 +20,8 @@ pub struct ScanSettings<'a> {
     pub detectors: &'a duanka_detect::Config,
     /// `None`: no linkage (alerts only).
     pub link: Option<&'a duanka_link::Settings>,
-    /// Threads of the session's plans.
-    pub threads: usize,
+    /// Threads and memory of the session's plans.
+    pub resources: duanka_query::Resources,
 }
 
 /// Where a scan is, for a progress display.
@@ -55,6 +55,15 @@ pub struct Scanned {
 /// Why a scan stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum ScanError {
+    #[error(
+        "{stage} ran out of memory: its plans may hold {pool} at once and needed more ({detail}). \
+         Raise the memory limit (--memory-limit), or run with fewer threads so that fewer partitions hold state at once"
+    )]
+    Memory {
+        stage: String,
+        pool: String,
+        detail: String,
+    },
     #[error("running the detectors: {0}")]
     Detect(#[from] DataFusionError),
     #[error("preparing the session: {0}")]
@@ -82,9 +91,12 @@ pub async fn scan(
     let present = present(dataset);
     let detectors = duanka_detect::registry(settings.detectors);
     let total = detectors.len();
-    let ctx = duanka_query::session_for(dataset, settings.threads)?;
+    let ctx =
+        duanka_query::session_for(dataset, &settings.resources).map_err(ScanError::Session)?;
     let on_start = |name: &str, done: usize| progress(Progress::Detector { name, done, total });
-    let output = duanka_detect::scan(&ctx, &present, &detectors, &on_start).await?;
+    let output = duanka_detect::scan(&ctx, &present, &detectors, &on_start)
+        .await
+        .map_err(|e| out_of_memory(e, &settings.resources))?;
     let detect_ms = t_detect.elapsed().as_millis();
     let t_link = Instant::now();
     let linked = match settings.link {
@@ -95,7 +107,11 @@ pub async fn scan(
                 present: &present,
                 alerts: &output.alerts,
             };
-            Some(link(&input, link_settings).await?)
+            Some(
+                link(&input, link_settings)
+                    .await
+                    .map_err(|e| linkage_out_of_memory(e, &settings.resources))?,
+            )
         }
         None => None,
     };
@@ -121,10 +137,10 @@ pub async fn relink(
     dataset: &Dataset,
     alerts: &[Alert],
     settings: &duanka_link::Settings,
-    threads: usize,
+    resources: &duanka_query::Resources,
 ) -> Result<Linked, ScanError> {
     let present = present(dataset);
-    let ctx = duanka_query::session_for(dataset, threads).map_err(ScanError::Session)?;
+    let ctx = duanka_query::session_for(dataset, resources).map_err(ScanError::Session)?;
     duanka_detect::sql::resolve_attach_numbers(&ctx, &present)
         .await
         .map_err(ScanError::Session)?;
@@ -133,5 +149,47 @@ pub async fn relink(
         present: &present,
         alerts,
     };
-    Ok(link(&input, settings).await?)
+    link(&input, settings)
+        .await
+        .map_err(|e| linkage_out_of_memory(e, resources))
+}
+
+/// A detector's error, told apart when it is the memory pool refusing: the stage that
+/// ran out is named (the detectors' scan puts the detector's name around its errors).
+fn out_of_memory(e: DataFusionError, resources: &duanka_query::Resources) -> ScanError {
+    let DataFusionError::ResourcesExhausted(detail) = e.find_root() else {
+        return ScanError::Detect(e);
+    };
+    let stage = match &e {
+        DataFusionError::Context(what, _) => what.clone(),
+        _ => "the detectors".to_string(),
+    };
+    ScanError::Memory {
+        stage,
+        pool: pool_size(resources),
+        detail: detail.clone(),
+    }
+}
+
+fn linkage_out_of_memory(e: LinkageError, resources: &duanka_query::Resources) -> ScanError {
+    match e {
+        LinkageError::Plan(q) => match q.find_root() {
+            DataFusionError::ResourcesExhausted(detail) => ScanError::Memory {
+                stage: "linkage".to_string(),
+                pool: pool_size(resources),
+                detail: detail.clone(),
+            },
+            _ => ScanError::Link(LinkageError::Plan(q)),
+        },
+        other => ScanError::Link(other),
+    }
+}
+
+fn pool_size(resources: &duanka_query::Resources) -> String {
+    match resources.pool_bytes {
+        Some(b) if b >= 1 << 30 => format!("{:.1} GiB", b as f64 / (1u64 << 30) as f64),
+        Some(b) if b >= 1 << 20 => format!("{} MiB", b >> 20),
+        Some(b) => format!("{} KiB", b.div_ceil(1 << 10)),
+        None => "unbounded memory".to_string(),
+    }
 }

@@ -109,6 +109,11 @@ pub struct ReadOptions {
     pub progress: Option<ProgressFn>,
     /// Where the reference tables the dataset lacks come from (see [`reference`]).
     pub reference: reference::ReferenceChoice,
+    /// Leave the tables held only in Parquet files that `duanka convert` (or
+    /// `duanka simulate --format parquet`) wrote where they lie, for the query engine to
+    /// scan ([`Table::in_place`]), instead of loading them: a run's memory then no longer
+    /// grows with those tables.
+    pub in_place: bool,
 }
 
 impl Default for ReadOptions {
@@ -120,6 +125,7 @@ impl Default for ReadOptions {
             keep_all_rejects: false,
             progress: None,
             reference: reference::ReferenceChoice::Builtin,
+            in_place: false,
         }
     }
 }
@@ -132,6 +138,7 @@ impl std::fmt::Debug for ReadOptions {
             .field("batch_rows", &self.batch_rows)
             .field("keep_all_rejects", &self.keep_all_rejects)
             .field("reference", &self.reference)
+            .field("in_place", &self.in_place)
             .finish()
     }
 }
@@ -140,8 +147,12 @@ impl std::fmt::Debug for ReadOptions {
 #[derive(Debug, Clone)]
 pub struct Table {
     pub spec: &'static TableSpec,
+    /// The rows, unless the table is left [`in_place`](Table::in_place).
     pub batches: Vec<RecordBatch>,
     pub report: TableReport,
+    /// When not empty, the table's rows are these normalised Parquet files, to be scanned
+    /// where they lie (see [`ReadOptions::in_place`]), and `batches` is empty.
+    pub in_place: Vec<SourceFile>,
 }
 
 impl Table {
@@ -154,7 +165,11 @@ impl Table {
     }
 
     pub fn num_rows(&self) -> usize {
-        self.batches.iter().map(RecordBatch::num_rows).sum()
+        if self.in_place.is_empty() {
+            self.batches.iter().map(RecordBatch::num_rows).sum()
+        } else {
+            usize::try_from(self.report.accepted).unwrap_or(usize::MAX)
+        }
     }
 }
 
@@ -222,33 +237,6 @@ impl DatasetPlan {
         self.reference.retain(|r| named(r.table()));
     }
 
-    /// Takes out of the plan the tables whose every file is a Parquet file that
-    /// `duanka convert` wrote (see [`is_normalised`]), so that a query engine can scan
-    /// those files itself, reading only the columns and row groups it needs. Reference
-    /// tables, and tables with any other file, stay in the plan and are read as usual.
-    pub fn take_normalised(&mut self) -> Result<Vec<NormalisedTable>, IngestError> {
-        let mut taken = Vec::new();
-        let mut kept = Vec::new();
-        for (spec, files) in std::mem::take(&mut self.tables) {
-            let direct = !spec.reference
-                && !files.is_empty()
-                && files.iter().try_fold(true, |all, f| {
-                    Ok::<_, IngestError>(
-                        all && f.format == source::Format::Parquet
-                            && f.compression == source::Compression::None
-                            && is_normalised(spec, &f.path)?,
-                    )
-                })?;
-            if direct {
-                taken.push(NormalisedTable { spec, files });
-            } else {
-                kept.push((spec, files));
-            }
-        }
-        self.tables = kept;
-        Ok(taken)
-    }
-
     /// Total bytes on disk, for progress bars.
     pub fn total_bytes(&self) -> u64 {
         self.tables
@@ -267,7 +255,14 @@ impl DatasetPlan {
     pub fn read(&self, opts: &ReadOptions) -> Result<Dataset, IngestError> {
         let mut tables = Vec::new();
         for (spec, files) in &self.tables {
-            tables.push(read_table(spec, files, opts)?);
+            let table = match opts.in_place {
+                true => parquet_in::in_place(spec, files)?,
+                false => None,
+            };
+            match table {
+                Some(t) => tables.push(t),
+                None => tables.push(read_table(spec, files, opts)?),
+            }
         }
         for r in &self.reference {
             tables.push(r.read(opts)?);
@@ -284,15 +279,6 @@ impl DatasetPlan {
             ignored: self.ignored.clone(),
         })
     }
-}
-
-/// A table held only in Parquet files that `duanka convert` wrote, left for a query
-/// engine to scan (see [`DatasetPlan::take_normalised`]).
-#[derive(Debug, Clone)]
-pub struct NormalisedTable {
-    pub spec: &'static TableSpec,
-    /// In the table's file order; each file is sorted by the table's sort key.
-    pub files: Vec<SourceFile>,
 }
 
 /// A dataset read and normalised.
@@ -421,5 +407,6 @@ pub fn read_table(
         spec,
         batches,
         report,
+        in_place: Vec::new(),
     })
 }

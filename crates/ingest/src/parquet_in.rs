@@ -13,12 +13,12 @@ use arrow::datatypes::{DataType, TimeUnit};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::file::metadata::FileMetaData;
 
-use crate::diag::{FileReport, Reject};
+use crate::diag::{FileReport, Reject, TableReport};
 use crate::rows::{BatchBuilder, MAX_COLS};
-use crate::source::SourceFile;
+use crate::source::{Compression, Format, SourceFile};
 use crate::spec::TableSpec;
 use crate::text::{FileOutput, map_columns};
-use crate::{IngestError, ReadOptions};
+use crate::{IngestError, ReadOptions, Table};
 
 /// Key-value metadata that marks a file written by `duanka convert`.
 pub const NORMALISED_KEY: &str = "duanka.normalised";
@@ -162,18 +162,69 @@ fn marked_normalised(meta: &FileMetaData) -> bool {
 /// column of the table in its normalised type: such a file can be scanned as it is, by
 /// any Parquet reader, with nothing to check or reject.
 pub fn is_normalised(spec: &TableSpec, path: &Path) -> Result<bool, IngestError> {
+    Ok(normalised_rows(spec, path)?.is_some())
+}
+
+/// The rows of `path` when it is normalised for `spec` (see [`is_normalised`]), read
+/// from its footer alone.
+fn normalised_rows(spec: &TableSpec, path: &Path) -> Result<Option<u64>, IngestError> {
     let f = File::open(path).map_err(|e| IngestError::io(path, e))?;
     let Ok(builder) = ParquetRecordBatchReaderBuilder::try_new(f) else {
         // Not readable as Parquet: the ordinary reader reports why.
-        return Ok(false);
+        return Ok(None);
     };
     let schema = builder.schema();
-    Ok(marked_normalised(builder.metadata().file_metadata())
+    let meta = builder.metadata().file_metadata();
+    let normalised = marked_normalised(meta)
         && spec.columns.iter().all(|c| {
             schema
                 .field_with_name(c.name)
                 .is_ok_and(|f| f.data_type() == &c.kind.data_type())
-        }))
+        });
+    Ok(normalised.then(|| u64::try_from(meta.num_rows()).unwrap_or(0)))
+}
+
+/// Whether a query engine can be handed `file` as it is: a plain Parquet file whose
+/// path is UTF-8 without the characters a listing reads as a pattern.
+fn scannable(file: &SourceFile) -> bool {
+    file.format == Format::Parquet
+        && file.compression == Compression::None
+        && file
+            .path
+            .to_str()
+            .is_some_and(|s| !s.contains(['*', '?', '[', ']', '{', '}']))
+}
+
+/// The table left in place when every one of its files is a normalised Parquet file a
+/// query engine can scan: its report counts the rows the footers declare (a normalised
+/// file has nothing to reject). `None`: the table must be read.
+pub(crate) fn in_place(
+    spec: &'static TableSpec,
+    files: &[SourceFile],
+) -> Result<Option<Table>, IngestError> {
+    if spec.reference || files.is_empty() || !files.iter().all(scannable) {
+        return Ok(None);
+    }
+    let mut report = TableReport::new(spec.name);
+    for f in files {
+        let Some(rows) = normalised_rows(spec, &f.path)? else {
+            return Ok(None);
+        };
+        report.add_file(FileReport {
+            path: f.path.clone(),
+            format: f.format_name(),
+            bytes: f.bytes,
+            read: rows,
+            accepted: rows,
+            ..Default::default()
+        });
+    }
+    Ok(Some(Table {
+        spec,
+        batches: Vec::new(),
+        report,
+        in_place: files.to_vec(),
+    }))
 }
 
 /// Any Arrow column as text the value parsers understand. Times become epoch seconds

@@ -457,6 +457,7 @@ impl LineTable {
             spec: self.spec,
             batches: self.batches,
             report: self.report,
+            in_place: Vec::new(),
         }
     }
 }

@@ -8,6 +8,8 @@ pub mod lookup;
 pub mod udaf;
 pub mod udf;
 
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use arrow::array::RecordBatch;
@@ -18,9 +20,11 @@ use datafusion::datasource::listing::{
 };
 use datafusion::error::DataFusionError;
 use datafusion::execution::FunctionRegistry;
+use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::logical_expr::SortExpr;
 use datafusion::prelude::{SessionConfig, SessionContext, col};
-use duanka_ingest::{Dataset, NormalisedTable, Table};
+use duanka_ingest::{Dataset, SourceFile, Table, TableSpec};
 
 pub use lookup::Lookups;
 
@@ -50,10 +54,50 @@ pub fn register_functions(
     Ok(())
 }
 
+/// What a session may take of the machine.
+#[derive(Debug, Clone)]
+pub struct Resources {
+    /// DataFusion's partition count and parallelism.
+    pub threads: usize,
+    /// Bytes the plans' operators may hold at once (hash tables, sorts, join builds);
+    /// past it the operators that can spill write to `spill_dir`, the others fail with
+    /// "resources exhausted". `None`: unbounded.
+    pub pool_bytes: Option<usize>,
+    /// Where spills go; `None`: the system's temporary folder.
+    pub spill_dir: Option<PathBuf>,
+}
+
+impl Resources {
+    /// `threads` threads, no memory bound.
+    pub fn threads(threads: usize) -> Self {
+        Resources {
+            threads,
+            pool_bytes: None,
+            spill_dir: None,
+        }
+    }
+}
+
 /// A session over a dataset: its tables registered under their contract names and all
-/// duanka functions available.
-pub fn session_for(ds: &Dataset, threads: usize) -> Result<SessionContext, DataFusionError> {
-    let ctx = SessionContext::new_with_config(session_config(threads)?);
+/// duanka functions available. Tables read into memory are memory tables; tables left
+/// in place are scanned from their Parquet files by every plan that reads them.
+pub fn session_for(ds: &Dataset, resources: &Resources) -> Result<SessionContext, DataFusionError> {
+    let mut runtime = RuntimeEnvBuilder::new();
+    if let Some(bytes) = resources.pool_bytes {
+        // Fair shares: the spilling operators of every partition get their part instead
+        // of the first one taking all; the five largest consumers are named when it fails.
+        runtime = runtime.with_memory_pool(Arc::new(TrackConsumersPool::new(
+            FairSpillPool::new(bytes),
+            NonZeroUsize::MIN.saturating_add(4),
+        )));
+    }
+    if let Some(dir) = &resources.spill_dir {
+        runtime = runtime.with_temp_file_path(dir);
+    }
+    let ctx = SessionContext::new_with_config_rt(
+        session_config(resources.threads)?,
+        runtime.build_arc()?,
+    );
     let lookups = Arc::new(Lookups::from_dataset(ds));
     for f in udf::all_udfs(lookups) {
         ctx.register_udf(f);
@@ -62,7 +106,11 @@ pub fn session_for(ds: &Dataset, threads: usize) -> Result<SessionContext, DataF
         ctx.register_udaf(f);
     }
     for t in &ds.tables {
-        register_table(&ctx, t, threads)?;
+        if t.in_place.is_empty() {
+            register_table(&ctx, t, resources.threads)?;
+        } else {
+            register_files(&ctx, t.spec, &t.in_place)?;
+        }
     }
     Ok(ctx)
 }
@@ -83,35 +131,24 @@ pub fn register_table(
     Ok(())
 }
 
-/// Whether [`register_normalised`] can take this table: DataFusion reads a path with
-/// pattern characters as a pattern, and wants UTF-8.
-pub fn can_scan(t: &NormalisedTable) -> bool {
-    t.files.iter().all(|f| {
-        f.path
-            .to_str()
-            .is_some_and(|s| !s.contains(['*', '?', '[', ']', '{', '}']))
-    })
-}
-
 /// Registers a table held in Parquet files that `duanka convert` wrote, to be scanned
 /// where it lies: a query then reads only the columns it names, decodes row groups on
 /// every partition at once, and knows that each file is sorted by the table's sort key
-/// (so that grouping by that key needs no hash table of every key). Check
-/// [`can_scan`] first.
-pub fn register_normalised(
+/// (so that grouping by that key needs no hash table of every key).
+fn register_files(
     ctx: &SessionContext,
-    t: &NormalisedTable,
+    spec: &'static TableSpec,
+    files: &[SourceFile],
 ) -> Result<(), DataFusionError> {
-    let mut urls = Vec::with_capacity(t.files.len());
-    for f in &t.files {
+    let mut urls = Vec::with_capacity(files.len());
+    for f in files {
         let abs = std::path::absolute(&f.path)?;
         let s = abs
             .to_str()
             .ok_or_else(|| DataFusionError::Plan(format!("{}: not a UTF-8 path", abs.display())))?;
         urls.push(ListingTableUrl::parse(s)?);
     }
-    let sort: Vec<SortExpr> = t
-        .spec
+    let sort: Vec<SortExpr> = spec
         .sort_key
         .iter()
         .map(|k| col(*k).sort(true, false))
@@ -124,8 +161,8 @@ pub fn register_normalised(
         .with_file_sort_order(vec![sort]);
     let config = ListingTableConfig::new_with_multi_paths(urls)
         .with_listing_options(options)
-        .with_schema(t.spec.schema());
-    ctx.register_table(t.spec.name, Arc::new(ListingTable::try_new(config)?))?;
+        .with_schema(spec.schema());
+    ctx.register_table(spec.name, Arc::new(ListingTable::try_new(config)?))?;
     Ok(())
 }
 

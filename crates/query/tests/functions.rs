@@ -20,7 +20,7 @@ fn query(ds: &duanka_ingest::Dataset, query: &str) -> String {
         .build()
         .unwrap();
     let batches = rt.block_on(async {
-        let ctx = duanka_query::session_for(ds, 2).unwrap();
+        let ctx = duanka_query::session_for(ds, &duanka_query::Resources::threads(2)).unwrap();
         duanka_query::sql(&ctx, query).await.unwrap()
     });
     pretty_format_batches(&batches).unwrap().to_string()

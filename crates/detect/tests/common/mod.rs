@@ -63,7 +63,8 @@ pub fn scan_dir_with(
         .build()
         .unwrap();
     rt.block_on(async {
-        let ctx = duanka_query::session_for(&ds, threads).unwrap();
+        let ctx =
+            duanka_query::session_for(&ds, &duanka_query::Resources::threads(threads)).unwrap();
         scan(&ctx, &present, &registry(config), &|_, _| {})
             .await
             .unwrap()
