@@ -48,9 +48,14 @@ pub struct SimArgs {
     /// Cases of the unrelated gang.
     #[arg(long, default_value_t = 18)]
     pub other_gang_cases: u32,
-    /// Contiguous number blocks the leaked numbers come from.
-    #[arg(long, default_value_t = 3)]
-    pub leak_blocks: u32,
+    /// Contiguous number blocks the leaked numbers come from (default: 3, or as many
+    /// 10,000-number segments as the leaked numbers need, 9,000 to a block).
+    #[arg(long)]
+    pub leak_blocks: Option<u32>,
+    /// With --format parquet: rows per Parquet part; larger tables are written as folders
+    /// of parts, each sorted, so that memory stays bounded whatever the world's size.
+    #[arg(long, default_value_t = duanka_sim::DEFAULT_PART_ROWS, value_name = "ROWS")]
+    pub part_rows: usize,
     /// Proxy addresses the bulk sign-ups come from.
     #[arg(long, default_value_t = 4)]
     pub proxy_ips: u32,
@@ -150,7 +155,8 @@ fn config(a: &SimArgs) -> Result<Config, Failure> {
     c.chain.sink_share = a.sink_share;
     c.chain.cases = a.cases;
     c.chain.other_gang_cases = a.other_gang_cases;
-    c.chain.leak_blocks = a.leak_blocks;
+    c.chain.leak_blocks = a.leak_blocks.unwrap_or_else(|| c.fitting_leak_blocks());
+    c.part_rows = a.part_rows;
     c.chain.modem_pool_share = a.modem_pool_share;
     c.chain.proxy_ips = a.proxy_ips;
     c.chain.live_share = a.live_share;

@@ -43,9 +43,10 @@ fn summary(dir: &Path) -> Value {
 fn a_parquet_world_scanned_in_place_gives_the_same_outputs() {
     let root = temp("world");
     let csv = root.join("csv");
-    let parquet = root.join("parquet");
+    let converted = root.join("converted");
+    let parts = root.join("parts");
     let s = |p: &Path| p.to_str().unwrap().to_string();
-    ok(duanka(&[
+    let world = [
         "simulate",
         "--subscribers",
         "6000",
@@ -54,10 +55,31 @@ fn a_parquet_world_scanned_in_place_gives_the_same_outputs() {
         "--seed",
         "7",
         "--quiet",
-        "--out",
-        &s(&csv),
-    ]));
-    ok(duanka(&["convert", &s(&csv), "--to", &s(&parquet)]));
+    ];
+    ok(duanka(&[&world[..], &["--out", &s(&csv)]].concat()));
+    ok(duanka(&["convert", &s(&csv), "--to", &s(&converted)]));
+    // The same world written as Parquet parts of at most 5,000 rows, each sorted.
+    ok(duanka(
+        &[
+            &world[..],
+            &[
+                "--format",
+                "parquet",
+                "--part-rows",
+                "5000",
+                "--out",
+                &s(&parts),
+            ],
+        ]
+        .concat(),
+    ));
+    let sms_parts = std::fs::read_dir(parts.join("sms")).unwrap().count();
+    assert!(sms_parts > 1, "{sms_parts} part");
+    assert!(
+        parts.join("cases.parquet").is_file(),
+        "a small table stays one file"
+    );
+
     let from_memory = root.join("scan-memory");
     ok(duanka(&[
         "scan",
@@ -67,36 +89,47 @@ fn a_parquet_world_scanned_in_place_gives_the_same_outputs() {
         "--out",
         &s(&from_memory),
     ]));
-    let in_place = root.join("scan-in-place");
-    ok(duanka(&[
-        "scan",
-        &s(&parquet),
-        "--quiet",
-        "--no-report",
-        "--memory-limit",
-        "1G",
-        "--out",
-        &s(&in_place),
-    ]));
-    for f in [
-        "alerts.jsonl",
-        "clusters.jsonl",
-        "warnings.csv",
-        "graph.graphml",
-    ] {
-        let a = std::fs::read(from_memory.join(f)).unwrap();
-        let b = std::fs::read(in_place.join(f)).unwrap();
-        assert!(
-            a == b,
-            "{f} differs between the scan in memory and in place"
-        );
-    }
     assert!(
-        !std::fs::read(in_place.join("alerts.jsonl"))
+        !std::fs::read(from_memory.join("alerts.jsonl"))
             .unwrap()
             .is_empty()
     );
-    assert_eq!(summary(&from_memory), summary(&in_place));
+    for (dataset, threads) in [(&converted, "2"), (&parts, "2"), (&parts, "1")] {
+        let in_place = root.join("scan-in-place");
+        let _ = std::fs::remove_dir_all(&in_place);
+        ok(duanka(&[
+            "scan",
+            &s(dataset),
+            "--quiet",
+            "--no-report",
+            "--memory-limit",
+            "1G",
+            "--threads",
+            threads,
+            "--out",
+            &s(&in_place),
+        ]));
+        for f in [
+            "alerts.jsonl",
+            "clusters.jsonl",
+            "warnings.csv",
+            "graph.graphml",
+        ] {
+            let a = std::fs::read(from_memory.join(f)).unwrap();
+            let b = std::fs::read(in_place.join(f)).unwrap();
+            assert!(
+                a == b,
+                "{f} differs between the scan in memory and in place ({})",
+                dataset.display()
+            );
+        }
+        assert_eq!(
+            summary(&from_memory),
+            summary(&in_place),
+            "{}",
+            dataset.display()
+        );
+    }
     std::fs::remove_dir_all(root).unwrap();
 }
 

@@ -386,12 +386,39 @@ pub fn read_table(
     files: &[SourceFile],
     opts: &ReadOptions,
 ) -> Result<Table, IngestError> {
-    let mut report = TableReport::new(spec.name);
     let mut batches = Vec::new();
+    let report = stream_table(spec, files, opts, &mut |b| {
+        batches.push(b);
+        Ok(())
+    })?;
+    Ok(Table {
+        spec,
+        batches,
+        report,
+        in_place: Vec::new(),
+    })
+}
+
+/// Reads one table from its files, in order, handing each batch to `sink` as it is
+/// parsed (a CSV or NDJSON file is never held whole; a Parquet file is read whole
+/// first); returns the table's report.
+pub fn stream_table(
+    spec: &'static TableSpec,
+    files: &[SourceFile],
+    opts: &ReadOptions,
+    sink: &mut dyn FnMut(RecordBatch) -> Result<(), IngestError>,
+) -> Result<TableReport, IngestError> {
+    let mut report = TableReport::new(spec.name);
     for f in files {
         let out = match f.format {
-            source::Format::Parquet => parquet_in::read_file(spec, f, opts)?,
-            _ => text::read_file(spec, f, opts)?,
+            source::Format::Parquet => {
+                let out = parquet_in::read_file(spec, f, opts)?;
+                for b in out.batches.iter().cloned() {
+                    sink(b)?;
+                }
+                out
+            }
+            _ => text::stream_file(spec, f, opts, sink)?,
         };
         for (i, r) in out.rejects.into_iter().enumerate() {
             report.count_reject(&r);
@@ -401,12 +428,6 @@ pub fn read_table(
         }
         debug_assert_eq!(out.report.read, out.report.accepted + out.report.rejected);
         report.add_file(out.report);
-        batches.extend(out.batches);
     }
-    Ok(Table {
-        spec,
-        batches,
-        report,
-        in_place: Vec::new(),
-    })
+    Ok(report)
 }

@@ -97,11 +97,14 @@ fn fill(
     }
 }
 
-/// Reads one CSV or NDJSON file.
-pub(crate) fn read_file(
+/// Reads one CSV or NDJSON file, handing its batches to `sink` in file order as they
+/// are parsed: what is held at once is a few blocks per thread, whatever the file's
+/// size. The output's `batches` is empty.
+pub(crate) fn stream_file(
     spec: &'static TableSpec,
     file: &SourceFile,
     opts: &ReadOptions,
+    sink: &mut dyn FnMut(RecordBatch) -> Result<(), IngestError>,
 ) -> Result<FileOutput, IngestError> {
     let progress = opts.progress.clone();
     let mut input = file.open(move |n| {
@@ -161,13 +164,14 @@ pub(crate) fn read_file(
     let threads = opts.threads.max(1);
     let (work_tx, work_rx) = mpsc::sync_channel::<Block>(threads * 2);
     let work_rx = Arc::new(Mutex::new(work_rx));
-    let (done_tx, done_rx) = mpsc::channel::<Parsed>();
+    // Bounded, so that parsing waits for a slow sink instead of piling up batches.
+    let (done_tx, done_rx) = mpsc::sync_channel::<Parsed>(threads * 2);
     // Parsed blocks' buffers go back to the reader: reusing them avoids fresh pages (and
     // their page faults) for every block.
     let (free_tx, free_rx) = mpsc::channel::<Vec<u8>>();
     let format = file.format;
 
-    let (pending, read_result) = std::thread::scope(|s| {
+    let (rejects, read_result) = std::thread::scope(|s| {
         for _ in 0..threads {
             let rx = Arc::clone(&work_rx);
             let tx = done_tx.clone();
@@ -259,27 +263,35 @@ pub(crate) fn read_file(
                 }
             }
         });
+        // Blocks come back in any order; each goes to the sink once all before it have.
         let mut pending: BTreeMap<u64, Parsed> = BTreeMap::new();
+        let mut next = 0u64;
+        let mut rejects = Vec::new();
+        let mut sunk: Result<(), IngestError> = Ok(());
         for p in done_rx {
             pending.insert(p.seq, p);
+            while let Some(p) = pending.remove(&next) {
+                next += 1;
+                report.read += p.read;
+                report.accepted += p.accepted;
+                report.rejected += p.rejects.len() as u64;
+                rejects.extend(p.rejects);
+                for b in p.batches {
+                    if sunk.is_ok() {
+                        sunk = sink(b);
+                    }
+                }
+            }
         }
         let read_result = reader
             .join()
             .unwrap_or_else(|_| Err(IngestError::Internal("reader thread panicked".into())));
-        (pending, read_result)
+        (rejects, read_result.and(sunk))
     });
     read_result?;
-    let mut batches = Vec::new();
-    let mut rejects = Vec::new();
-    for (_, p) in pending {
-        report.read += p.read;
-        report.accepted += p.accepted;
-        report.rejected += p.rejects.len() as u64;
-        batches.extend(p.batches);
-        rejects.extend(p.rejects);
-    }
+    debug_assert_eq!(report.read, report.accepted + report.rejected);
     Ok(FileOutput {
-        batches,
+        batches: Vec::new(),
         report,
         rejects,
     })

@@ -131,6 +131,15 @@ impl Default for Shares {
     }
 }
 
+/// Rows per Parquet part by default: about half a gigabyte of SMS in memory while it is
+/// sorted, and parts large enough that scans stay fast.
+pub const DEFAULT_PART_ROWS: usize = 1 << 22;
+
+/// Most leaked numbers one block (a 10,000-number segment) holds.
+pub const MAX_LEAK_RUN: u64 = 9_000;
+/// Most blocks a leak spans.
+pub const MAX_LEAK_BLOCKS: u32 = 64;
+
 /// Knobs of the planted chain.
 #[derive(Debug, Clone)]
 pub struct ChainKnobs {
@@ -198,6 +207,10 @@ pub struct Config {
     pub chain: ChainKnobs,
     /// Worker threads (output does not depend on it); `None` = all cores.
     pub threads: Option<usize>,
+    /// Rows per Parquet part file (`Format::Parquet`): a table of more rows is written
+    /// as a folder of parts, each sorted by the table's key, so that converting the
+    /// world holds one part at a time.
+    pub part_rows: usize,
 }
 
 impl Config {
@@ -211,6 +224,7 @@ impl Config {
             shares: Shares::default(),
             chain: ChainKnobs::default(),
             threads: None,
+            part_rows: DEFAULT_PART_ROWS,
         }
     }
 
@@ -223,6 +237,16 @@ impl Config {
             return 0;
         }
         ((self.subscribers as f64 * self.chain.sink_share).round() as u64).max(40)
+    }
+
+    /// The default count of leak blocks: three, or as many as hold the leaked numbers
+    /// (a block is one 10,000-number segment, of which the leak takes at most 9,000), so
+    /// that the defaults scale with `subscribers`.
+    pub fn fitting_leak_blocks(&self) -> u32 {
+        let needed = self.sink_count().div_ceil(MAX_LEAK_RUN);
+        u32::try_from(needed)
+            .unwrap_or(MAX_LEAK_BLOCKS)
+            .clamp(3, MAX_LEAK_BLOCKS)
     }
 
     pub fn validate(&self) -> Result<(), SimError> {
@@ -271,9 +295,9 @@ impl Config {
         if c.sink_share > 0.2 {
             return bad("sink-share above 0.2 is not a plausible world".into());
         }
-        if !(1..=8).contains(&c.leak_blocks) {
+        if !(1..=MAX_LEAK_BLOCKS).contains(&c.leak_blocks) {
             return bad(format!(
-                "leak-blocks {} must be between 1 and 8",
+                "leak-blocks {} must be between 1 and {MAX_LEAK_BLOCKS}",
                 c.leak_blocks
             ));
         }
@@ -492,7 +516,7 @@ pub fn simulate(
     std::fs::write(&neg_path, truth.negatives_csv()).map_err(|e| SimError::io(&neg_path, e))?;
 
     if format == Format::Parquet {
-        to_parquet(&csv_dir, out)?;
+        to_parquet(&csv_dir, out, cfg.part_rows)?;
         std::fs::remove_dir_all(&csv_dir).map_err(|e| SimError::io(&csv_dir, e))?;
     }
 
@@ -575,25 +599,27 @@ fn hard_negatives(world: &world::World, campus: &[String; 2], truth: &mut Truth)
     }
 }
 
-fn to_parquet(csv_dir: &Path, out: &Path) -> Result<(), SimError> {
+fn to_parquet(csv_dir: &Path, out: &Path, part_rows: usize) -> Result<(), SimError> {
     let opts = duanka_ingest::ReadOptions {
         threads: 1,
         // The world's own tables only: no reference snapshot added to it.
         reference: duanka_ingest::reference::ReferenceChoice::Off,
         ..Default::default()
     };
-    let dataset = duanka_ingest::read_dataset(csv_dir, &opts)
-        .map_err(|e| SimError::Convert(e.to_string()))?;
-    for table in &dataset.tables {
-        if table.report.rejected > 0 {
+    let convert = |e: duanka_ingest::IngestError| SimError::Convert(e.to_string());
+    let plan = duanka_ingest::DatasetPlan::discover(csv_dir, &opts).map_err(convert)?;
+    // Table by table, part by part: what is held at once is one part, whatever the world.
+    for (spec, files) in &plan.tables {
+        let mut parts = duanka_ingest::write::PartWriter::new(spec, out, part_rows);
+        let report = duanka_ingest::stream_table(spec, files, &opts, &mut |b| parts.push(b))
+            .map_err(convert)?;
+        if report.rejected > 0 {
             return Err(SimError::Internal(format!(
                 "table {} has {} rows the reader rejects",
-                table.name(),
-                table.report.rejected
+                spec.name, report.rejected
             )));
         }
-        duanka_ingest::write::write_normalised(table, out)
-            .map_err(|e| SimError::Convert(e.to_string()))?;
+        parts.finish().map_err(convert)?;
     }
     Ok(())
 }

@@ -59,6 +59,10 @@ pub struct Reference {
     pub own_segments: Vec<Segment>,
     /// Guangdong segments of the other carriers: contacts outside the operator.
     pub other_segments: Vec<Segment>,
+    /// China Telecom segments of the other provinces, in prefix order: the numbers a
+    /// register larger than libphonenumber's Guangdong list (about 14 M subscribers)
+    /// takes on after it, as an operator's numbers carried from elsewhere would be.
+    pub spare_segments: Vec<Segment>,
     /// Every segment (written to `segments.csv` when `in_world`).
     pub all_segments: Vec<Segment>,
     pub handset_tacs: Vec<Tac>,
@@ -151,6 +155,12 @@ impl Reference {
             .filter(|s| s.carrier == "中国电信")
             .cloned()
             .collect();
+        let mut spare_segments: Vec<Segment> = all_segments
+            .iter()
+            .filter(|s| s.province != "广东省" && s.carrier == "中国电信")
+            .cloned()
+            .collect();
+        spare_segments.sort_by_key(|s| s.prefix);
         let other_segments: Vec<Segment> = all_segments
             .iter()
             .filter(gd)
@@ -185,6 +195,7 @@ impl Reference {
             in_world,
             own_segments,
             other_segments,
+            spare_segments,
             all_segments,
             handset_tacs,
             module_tacs,

@@ -115,9 +115,9 @@ pub fn build(cfg: &Config, reference: &Reference) -> Result<World, SimError> {
     let n_all = cfg.sink_count() as usize;
     let n_live = ((n_all as f64 * cfg.chain.live_share).round() as usize).min(n_all);
     let n_sinks = n_all - n_live;
-    let blocks = cfg.chain.leak_blocks.clamp(1, 8) as usize;
+    let blocks = cfg.chain.leak_blocks.clamp(1, crate::MAX_LEAK_BLOCKS) as usize;
     let run = n_sinks.div_ceil(blocks);
-    if run > 9_000 {
+    if run as u64 > crate::MAX_LEAK_RUN {
         return Err(SimError::Config(format!(
             "{n_sinks} leaked numbers in {blocks} blocks do not fit in 10 000-number segments; raise --leak-blocks"
         )));
@@ -137,10 +137,22 @@ pub fn build(cfg: &Config, reference: &Reference) -> Result<World, SimError> {
     let normal = n.saturating_sub(leak_lines_est);
     let needed = (normal as f64 / (FILL * 10_000.0)).ceil() as usize + blocks + 1;
     if needed > segs.len() {
-        return Err(SimError::Config(format!(
-            "{n} subscribers need about {needed} number segments but the reference data has {} Guangdong China Telecom segments; lower --subscribers",
-            segs.len()
-        )));
+        // Past the province's own list the register goes on in the operator's segments
+        // of other provinces, shuffled by the seed like the rest; the leaked blocks stay
+        // in the province (they are the last of `segs`).
+        let mut spare: Vec<i64> = reference.spare_segments.iter().map(|s| s.prefix).collect();
+        for i in (1..spare.len()).rev() {
+            let j = r.below(i as u64 + 1) as usize;
+            spare.swap(i, j);
+        }
+        let more = needed - segs.len();
+        if more > spare.len() {
+            return Err(SimError::Config(format!(
+                "{n} subscribers need about {needed} number segments but the reference data has {} China Telecom segments; lower --subscribers",
+                segs.len() + spare.len()
+            )));
+        }
+        segs.splice(0..0, spare.into_iter().take(more));
     }
     let leak_segs: Vec<i64> = segs[segs.len() - blocks..].to_vec();
     let mut own: Vec<i64> = segs[..needed - blocks].to_vec();

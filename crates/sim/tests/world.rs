@@ -536,3 +536,19 @@ fn bad_settings_are_refused_not_panicked_on() {
     assert!(err.unwrap_err().to_string().contains("not empty"));
     let _ = std::fs::remove_dir_all(full);
 }
+
+#[test]
+fn the_default_leak_blocks_grow_with_the_register() {
+    let at = |subscribers: u64| Config::new(subscribers, 1, 1).fitting_leak_blocks();
+    // Three blocks while the leak fits them; then one block per 9,000 leaked numbers.
+    assert_eq!(at(1_000_000), 3);
+    assert_eq!(at(5_400_000), 3);
+    assert_eq!(at(10_000_000), 6);
+    assert_eq!(at(30_000_000), 17);
+    assert_eq!(at(1_000_000_000), duanka_sim::MAX_LEAK_BLOCKS);
+    for n in [1_000_000, 10_000_000, 30_000_000] {
+        let mut c = Config::new(n, 1, 1);
+        c.chain.leak_blocks = c.fitting_leak_blocks();
+        assert!(c.validate().is_ok(), "{n}");
+    }
+}

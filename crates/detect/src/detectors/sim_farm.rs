@@ -69,25 +69,41 @@ impl Corroboration {
     }
 }
 
+/// The session tables the run computes once and drops after.
+const DEVICES: &str = "sim_farm_devices";
+const NUMBERS: &str = "sim_farm_numbers";
+
 impl SimFarm {
     pub fn new(settings: Settings) -> Self {
         SimFarm { settings }
     }
 
+    /// The devices seen with more SIMs than a family's: a few among millions of attach
+    /// rows, and read by every later part of the plan.
+    fn devices(&self) -> String {
+        format!(
+            "SELECT imei, count(*) AS sims FROM (SELECT DISTINCT imei, imsi FROM attach) GROUP BY imei HAVING count(*) > {}",
+            self.settings.family_sims
+        )
+    }
+
+    /// The numbers seen on those devices.
+    fn numbers() -> String {
+        format!(
+            "SELECT DISTINCT a.imei, a.msisdn FROM attach a JOIN {DEVICES} h ON h.imei = a.imei WHERE a.msisdn IS NOT NULL"
+        )
+    }
+
     fn plan(&self, present: &[String]) -> String {
         let mut ctes = vec![
-            format!(
-                "h AS (SELECT imei, count(*) AS sims FROM (SELECT DISTINCT imei, imsi FROM attach) GROUP BY imei HAVING count(*) > {})",
-                self.settings.family_sims
-            ),
+            format!("h AS (SELECT imei, sims FROM {DEVICES})"),
             "ev AS (SELECT a.imei, count(*) AS attach_events, CAST(min(a.ts) AS BIGINT) AS first_seen, \
              CAST(max(a.ts) AS BIGINT) AS last_seen FROM attach a JOIN h ON h.imei = a.imei GROUP BY a.imei)"
                 .to_string(),
             "cells AS (SELECT imei, count(*) AS cells FROM (SELECT DISTINCT a.imei, a.cell_id FROM attach a \
              JOIN h ON h.imei = a.imei WHERE a.cell_id IS NOT NULL) GROUP BY imei)"
                 .into(),
-            "nums AS (SELECT DISTINCT a.imei, a.msisdn FROM attach a JOIN h ON h.imei = a.imei WHERE a.msisdn IS NOT NULL)"
-                .into(),
+            format!("nums AS (SELECT imei, msisdn FROM {NUMBERS})"),
             "nn AS (SELECT imei, count(*) AS numbers FROM nums GROUP BY imei)".into(),
         ];
         let mut cols = vec![
@@ -203,7 +219,17 @@ impl Detector for SimFarm {
             if has(present, "sms") {
                 crate::sql::ensure_otp_table(ctx).await?;
             }
-            let batches = ctx.sql(&self.plan(present)).await?.collect().await?;
+            // A plan's common parts are planned again wherever they are named: the two
+            // read by every other part are computed once, as tables, instead of ten times.
+            crate::sql::materialise(ctx, DEVICES, &self.devices()).await?;
+            crate::sql::materialise(ctx, NUMBERS, &Self::numbers()).await?;
+            let ran = match ctx.sql(&self.plan(present)).await {
+                Ok(df) => df.collect().await,
+                Err(e) => Err(e),
+            };
+            ctx.deregister_table(DEVICES)?;
+            ctx.deregister_table(NUMBERS)?;
+            let batches = ran?;
             let mut alerts = Vec::new();
             for b in &batches {
                 let c = Columns::new(b);
