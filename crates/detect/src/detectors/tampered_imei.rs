@@ -86,17 +86,19 @@ struct Signals {
     bulk_signup: bool,
 }
 
+/// The session table of [`TamperedImei::network_side`], dropped after the run.
+const NETWORK_SIDE: &str = "tampered_imei_network";
+
 impl TamperedImei {
     pub fn new(settings: Settings) -> Self {
         TamperedImei { settings }
     }
 
-    fn plan(&self, present: &[String]) -> String {
+    /// The sign-up side's common parts: each device's sign-ups (`regd`).
+    fn signup_ctes(&self, present: &[String]) -> Vec<String> {
         let s = &self.settings;
-        let has_regs = has(present, "registrations");
-        let has_tac = has(present, "tac");
         let mut ctes = Vec::new();
-        if has_regs {
+        if has(present, "registrations") {
             ctes.extend(crate::sql::signup_ctes(
                 true,
                 has(present, "subscribers"),
@@ -109,12 +111,45 @@ impl TamperedImei {
                     .into(),
             );
         }
+        ctes
+    }
+
+    /// The network side of every device that can be a finding: one whose own network
+    /// figures or check digit say so, or one that signed up somewhere (its sign-ups may
+    /// say so). Any other device fails every test of [`plan`](Self::plan), so the
+    /// millions of ordinary handsets stop here, once, instead of in every later join.
+    fn network_side(&self, present: &[String]) -> String {
+        let s = &self.settings;
+        let mut ctes = self.signup_ctes(present);
         ctes.push("pairs AS (SELECT DISTINCT imsi, imei FROM attach)".into());
         ctes.push("ch AS (SELECT imsi, count(*) AS imeis FROM pairs GROUP BY imsi)".into());
         ctes.push(
             "net AS (SELECT p.imei, count(*) AS sims, max(ch.imeis) AS churn FROM pairs p JOIN ch ON ch.imsi = p.imsi GROUP BY p.imei)"
                 .into(),
         );
+        let mut keep = vec![
+            "NOT imei_luhn_ok(imei)".to_string(),
+            format!("churn >= {}", s.churn_imeis),
+            format!("sims >= {}", s.farm_sims),
+        ];
+        if has(present, "registrations") {
+            keep.push("imei IN (SELECT imei FROM regd)".into());
+        }
+        format!(
+            "WITH {} SELECT imei, sims, churn FROM net WHERE {}",
+            ctes.join(", "),
+            keep.join(" OR ")
+        )
+    }
+
+    fn plan(&self, present: &[String]) -> String {
+        let s = &self.settings;
+        let has_regs = has(present, "registrations");
+        let has_tac = has(present, "tac");
+        let mut ctes = self.signup_ctes(present);
+        ctes.push(format!(
+            "net AS (SELECT imei, sims, churn FROM {NETWORK_SIDE})"
+        ));
         let mut ids = "SELECT imei FROM net".to_string();
         if has_regs {
             ids.push_str(" UNION SELECT imei FROM regd");
@@ -122,7 +157,7 @@ impl TamperedImei {
         ctes.push(format!("ids AS ({ids})"));
         ctes.push(
             "ev AS (SELECT imei, count(*) AS attach_events, CAST(min(ts) AS BIGINT) AS first_seen, \
-             CAST(max(ts) AS BIGINT) AS last_seen FROM attach GROUP BY imei)"
+             CAST(max(ts) AS BIGINT) AS last_seen FROM attach WHERE imei IN (SELECT imei FROM ids) GROUP BY imei)"
                 .into(),
         );
         let mut cols = vec![
@@ -241,7 +276,13 @@ impl Detector for TamperedImei {
     ) -> BoxFuture<'a, Result<Vec<Alert>, DataFusionError>> {
         Box::pin(async move {
             let s = &self.settings;
-            let batches = ctx.sql(&self.plan(present)).await?.collect().await?;
+            crate::sql::materialise(ctx, NETWORK_SIDE, &self.network_side(present)).await?;
+            let ran = match ctx.sql(&self.plan(present)).await {
+                Ok(df) => df.collect().await,
+                Err(e) => Err(e),
+            };
+            ctx.deregister_table(NETWORK_SIDE)?;
+            let batches = ran?;
             let mut alerts: BTreeMap<i64, Alert> = BTreeMap::new();
             for b in &batches {
                 let c = Columns::new(b);
