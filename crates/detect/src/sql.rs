@@ -139,13 +139,21 @@ pub fn signup_ctes(has_attach: bool, has_subscribers: bool, window_s: i64) -> Ve
             .into(),
     ];
     let (net_join, offnet) = if has_attach {
-        ctes.push("netdev AS (SELECT DISTINCT imei FROM attach)".into());
+        // Only the sign-ups' devices and numbers: the network's tens of millions would
+        // otherwise all be held, to be looked up by a few hundred thousand sign-ups.
+        ctes.push(
+            "netdev AS (SELECT DISTINCT imei FROM attach WHERE imei IN (SELECT dev FROM reg0 WHERE dev IS NOT NULL))"
+                .into(),
+        );
         ctes.push(
             "ownpair AS (SELECT DISTINCT msisdn, imei FROM attach WHERE msisdn IN (SELECT msisdn FROM reg0))"
                 .into(),
         );
         let ours = if has_subscribers {
-            ctes.push("ours AS (SELECT DISTINCT msisdn FROM subscribers)".into());
+            ctes.push(
+                "ours AS (SELECT DISTINCT msisdn FROM subscribers WHERE msisdn IN (SELECT msisdn FROM reg0))"
+                    .into(),
+            );
             "o.msisdn IS NOT NULL"
         } else {
             "TRUE"
