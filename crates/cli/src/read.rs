@@ -9,7 +9,7 @@ use anyhow::Context;
 use duanka_ingest::reference::ReferenceChoice;
 use duanka_ingest::{Dataset, DatasetPlan, ReadOptions};
 use duanka_model::TimeParser;
-use duanka_query::Resources;
+use duanka_query::{Resources, human_bytes};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::Failure;
@@ -111,7 +111,6 @@ pub(crate) fn resources(args: &ReadArgs, ds: &Dataset) -> Result<Resources, Fail
         // What the pool does not track (Parquet pages being decoded, the summaries
         // detectors keep as memory tables, linkage's graph) takes the rest.
         pool_bytes: Some(usize::try_from(free / 10 * POOL_TENTHS).unwrap_or(usize::MAX)),
-        spill_dir: None,
     })
 }
 
@@ -125,7 +124,7 @@ const MIN_POOL: u64 = 256 << 20;
 
 /// Three quarters of the machine's memory (or of the control group's limit, when one is
 /// set and lower): the rest stays for the system and what the pool does not track.
-pub(crate) fn default_memory_limit() -> u64 {
+fn default_memory_limit() -> u64 {
     let total = machine_memory().unwrap_or(8 << 30);
     total / 4 * 3
 }
@@ -145,18 +144,6 @@ fn machine_memory() -> Option<u64> {
         .ok()
         .and_then(|s| s.trim().parse::<u64>().ok());
     Some(cgroup.map_or(total, |c| c.min(total)))
-}
-
-/// `1.5 GiB`, `300 MiB`.
-pub(crate) fn human_bytes(n: u64) -> String {
-    const GIB: f64 = (1u64 << 30) as f64;
-    const MIB: f64 = (1u64 << 20) as f64;
-    let x = n as f64;
-    if x >= GIB {
-        format!("{:.1} GiB", x / GIB)
-    } else {
-        format!("{:.0} MiB", x / MIB)
-    }
 }
 
 fn read_plan(

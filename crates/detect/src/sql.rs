@@ -478,6 +478,23 @@ pub fn register_columns(
     Ok(())
 }
 
+/// Runs `sql` over the session, then drops the session tables `scratch` (which the
+/// caller materialised for it), whether the plan ran or not.
+pub(crate) async fn collect_then_drop(
+    ctx: &SessionContext,
+    sql: &str,
+    scratch: &[&str],
+) -> Result<Vec<arrow::array::RecordBatch>, DataFusionError> {
+    let ran = match ctx.sql(sql).await {
+        Ok(df) => df.collect().await,
+        Err(e) => Err(e),
+    };
+    for name in scratch {
+        ctx.deregister_table(*name)?;
+    }
+    ran
+}
+
 /// Runs `sql` and registers its result as the in-memory table `name`.
 pub(crate) async fn materialise(
     ctx: &SessionContext,

@@ -157,39 +157,33 @@ pub async fn relink(
 /// A detector's error, told apart when it is the memory pool refusing: the stage that
 /// ran out is named (the detectors' scan puts the detector's name around its errors).
 fn out_of_memory(e: DataFusionError, resources: &duanka_query::Resources) -> ScanError {
-    let DataFusionError::ResourcesExhausted(detail) = e.find_root() else {
-        return ScanError::Detect(e);
-    };
     let stage = match &e {
         DataFusionError::Context(what, _) => what.clone(),
         _ => "the detectors".to_string(),
     };
-    ScanError::Memory {
-        stage,
-        pool: pool_size(resources),
-        detail: detail.clone(),
-    }
+    memory_error(&e, stage, resources).unwrap_or(ScanError::Detect(e))
 }
 
 fn linkage_out_of_memory(e: LinkageError, resources: &duanka_query::Resources) -> ScanError {
     match e {
-        LinkageError::Plan(q) => match q.find_root() {
-            DataFusionError::ResourcesExhausted(detail) => ScanError::Memory {
-                stage: "linkage".to_string(),
-                pool: pool_size(resources),
-                detail: detail.clone(),
-            },
-            _ => ScanError::Link(LinkageError::Plan(q)),
-        },
+        LinkageError::Plan(q) => memory_error(&q, "linkage".to_string(), resources)
+            .unwrap_or(ScanError::Link(LinkageError::Plan(q))),
         other => ScanError::Link(other),
     }
 }
 
-fn pool_size(resources: &duanka_query::Resources) -> String {
-    match resources.pool_bytes {
-        Some(b) if b >= 1 << 30 => format!("{:.1} GiB", b as f64 / (1u64 << 30) as f64),
-        Some(b) if b >= 1 << 20 => format!("{} MiB", b >> 20),
-        Some(b) => format!("{} KiB", b.div_ceil(1 << 10)),
-        None => "unbounded memory".to_string(),
+/// `ScanError::Memory` when the root of `e` is the pool's refusal.
+fn memory_error(
+    e: &DataFusionError,
+    stage: String,
+    resources: &duanka_query::Resources,
+) -> Option<ScanError> {
+    match e.find_root() {
+        DataFusionError::ResourcesExhausted(detail) => Some(ScanError::Memory {
+            stage,
+            pool: resources.pool_text(),
+            detail: detail.clone(),
+        }),
+        _ => None,
     }
 }

@@ -23,7 +23,6 @@ async fn a_scan_past_its_memory_stops_naming_the_stage_and_the_setting() {
         resources: Resources {
             threads: 2,
             pool_bytes: Some(1024),
-            spill_dir: None,
         },
     };
     let Err(e) = scan(&ds, &starved, &|_| {}).await else {

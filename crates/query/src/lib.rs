@@ -9,7 +9,6 @@ pub mod udaf;
 pub mod udf;
 
 use std::num::NonZeroUsize;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use arrow::array::RecordBatch;
@@ -60,11 +59,9 @@ pub struct Resources {
     /// DataFusion's partition count and parallelism.
     pub threads: usize,
     /// Bytes the plans' operators may hold at once (hash tables, sorts, join builds);
-    /// past it the operators that can spill write to `spill_dir`, the others fail with
-    /// "resources exhausted". `None`: unbounded.
+    /// past it the operators that can spill write to the system's temporary folder
+    /// (`TMPDIR`), the others fail with "resources exhausted". `None`: unbounded.
     pub pool_bytes: Option<usize>,
-    /// Where spills go; `None`: the system's temporary folder.
-    pub spill_dir: Option<PathBuf>,
 }
 
 impl Resources {
@@ -73,8 +70,24 @@ impl Resources {
         Resources {
             threads,
             pool_bytes: None,
-            spill_dir: None,
         }
+    }
+
+    /// The pool's size as people read it: `10.6 GiB`, `175 MiB`, `1 KiB`.
+    pub fn pool_text(&self) -> String {
+        self.pool_bytes
+            .map_or_else(|| "unbounded memory".to_string(), |b| human_bytes(b as u64))
+    }
+}
+
+/// A size in bytes as people read it: `10.6 GiB`, `175 MiB`, `1 KiB`.
+pub fn human_bytes(n: u64) -> String {
+    if n >= 1 << 30 {
+        format!("{:.1} GiB", n as f64 / (1u64 << 30) as f64)
+    } else if n >= 1 << 20 {
+        format!("{} MiB", n >> 20)
+    } else {
+        format!("{} KiB", n.div_ceil(1 << 10))
     }
 }
 
@@ -92,9 +105,6 @@ pub fn session_for(ds: &Dataset, resources: &Resources) -> Result<SessionContext
             GreedyMemoryPool::new(bytes),
             NonZeroUsize::MIN.saturating_add(4),
         )));
-    }
-    if let Some(dir) = &resources.spill_dir {
-        runtime = runtime.with_temp_file_path(dir);
     }
     let ctx = SessionContext::new_with_config_rt(
         session_config(resources.threads)?,

@@ -223,13 +223,9 @@ impl Detector for SimFarm {
             // read by every other part are computed once, as tables, instead of ten times.
             crate::sql::materialise(ctx, DEVICES, &self.devices()).await?;
             crate::sql::materialise(ctx, NUMBERS, &Self::numbers()).await?;
-            let ran = match ctx.sql(&self.plan(present)).await {
-                Ok(df) => df.collect().await,
-                Err(e) => Err(e),
-            };
-            ctx.deregister_table(DEVICES)?;
-            ctx.deregister_table(NUMBERS)?;
-            let batches = ran?;
+            let batches =
+                crate::sql::collect_then_drop(ctx, &self.plan(present), &[DEVICES, NUMBERS])
+                    .await?;
             let mut alerts = Vec::new();
             for b in &batches {
                 let c = Columns::new(b);

@@ -277,12 +277,8 @@ impl Detector for TamperedImei {
         Box::pin(async move {
             let s = &self.settings;
             crate::sql::materialise(ctx, NETWORK_SIDE, &self.network_side(present)).await?;
-            let ran = match ctx.sql(&self.plan(present)).await {
-                Ok(df) => df.collect().await,
-                Err(e) => Err(e),
-            };
-            ctx.deregister_table(NETWORK_SIDE)?;
-            let batches = ran?;
+            let batches =
+                crate::sql::collect_then_drop(ctx, &self.plan(present), &[NETWORK_SIDE]).await?;
             let mut alerts: BTreeMap<i64, Alert> = BTreeMap::new();
             for b in &batches {
                 let c = Columns::new(b);
