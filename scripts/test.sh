@@ -18,6 +18,11 @@ if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&
   export DUANKA_REQUIRE_BROWSER=1
 fi
 DUANKA_REQUIRE_PG=1 scripts/with-postgres.sh cargo test -j "$jobs" --workspace
+# The cluster build (Apache Ballista, its own heavier build): its code linted, and a
+# scheduler with two executors on loopback scanning as the embedded scan does.
+echo "== duanka: the cluster build (clippy, the loopback cluster test)"
+cargo clippy -j "$jobs" --workspace --all-targets --features duanka-cli/cluster -- -D warnings
+cargo test -j "$jobs" --workspace --features duanka-cli/cluster --test cluster
 if command -v chromium >/dev/null 2>&1; then
   CARGO_BUILD_JOBS="$jobs" scripts/browser-test.sh
 else

@@ -66,6 +66,8 @@ pub enum Command {
         #[arg(long)]
         show: bool,
         #[command(flatten)]
+        cluster: ClusterArgs,
+        #[command(flatten)]
         read: ReadArgs,
         /// Output format.
         #[arg(long, value_enum, default_value_t = SqlFormat::Table)]
@@ -77,6 +79,17 @@ pub enum Command {
         after_help = "Examples:\n  duanka scan examples/tiny --out /tmp/tiny-scan\n  duanka scan data/ --reference ref/ --out out/"
     )]
     Scan(ScanArgs),
+    /// The roles of an Apache Ballista cluster that runs `duanka scan --cluster`: one
+    /// scheduler, any number of executors (a build with `--features cluster`).
+    #[command(
+        after_help = "Examples:\n  duanka cluster scheduler --bind 127.0.0.1:50050\n  duanka cluster executor --scheduler 127.0.0.1:50050 --port 50051 --grpc-port 50052\n  duanka scan world/ --out out/ --cluster df://127.0.0.1:50050\n\n\
+                      Ballista has no authentication: run the roles on a private network only. \
+                      The dataset folder and the scan's scratch folder must be at the same path on the client and every executor."
+    )]
+    Cluster {
+        #[command(subcommand)]
+        role: ClusterRole,
+    },
     /// Linkage alone, on a scanned output: rebuilds clusters.jsonl, warnings.csv and
     /// graph.graphml in OUTDIR from the dataset and OUTDIR/alerts.jsonl; exports a
     /// cluster or the whole graph as GraphML (Gephi) or i2 entity/link tables.
@@ -185,6 +198,48 @@ pub enum Command {
     },
 }
 
+/// A role of a duanka cluster.
+#[derive(Debug, Clone, Subcommand)]
+pub enum ClusterRole {
+    /// Plan queries into stages and hand their tasks to the executors.
+    Scheduler {
+        /// Address and port to listen on (gRPC, for clients and executors).
+        #[arg(long, default_value = "127.0.0.1:50050")]
+        bind: std::net::SocketAddr,
+        /// Name executors and clients reach this scheduler by (default: the bind address).
+        #[arg(long, value_name = "HOST")]
+        external_host: Option<String>,
+    },
+    /// Run the tasks of the scheduler at HOST:PORT.
+    Executor {
+        /// The scheduler, HOST:PORT.
+        #[arg(long, default_value = "127.0.0.1:50050")]
+        scheduler: String,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: String,
+        /// Name the scheduler and other executors reach this one by (default: the bind address).
+        #[arg(long, value_name = "HOST")]
+        external_host: Option<String>,
+        /// Arrow Flight port (shuffle data and results).
+        #[arg(long, default_value_t = 50051)]
+        port: u16,
+        /// gRPC port (tasks).
+        #[arg(long, default_value_t = 50052)]
+        grpc_port: u16,
+        /// Tasks run at once (default: all cores).
+        #[arg(long, env = "DUANKA_THREADS")]
+        slots: Option<usize>,
+        /// Folder for shuffle files (default: a new folder in the temporary folder).
+        #[arg(long, value_name = "DIR")]
+        work_dir: Option<PathBuf>,
+        /// Memory all its tasks may hold at once, e.g. 8G (default: Ballista's share of the
+        /// machine's memory); operators that can spill do so past it.
+        #[arg(long, env = "DUANKA_MEMORY_LIMIT", value_name = "SIZE", value_parser = memory_limit)]
+        memory_limit: Option<MemoryLimit>,
+    },
+}
+
 /// What `duanka scan` takes.
 #[derive(Debug, Clone, Args)]
 pub struct ScanArgs {
@@ -203,7 +258,24 @@ pub struct ScanArgs {
     #[arg(long)]
     pub no_report: bool,
     #[command(flatten)]
+    pub cluster: ClusterArgs,
+    #[command(flatten)]
     pub read: ReadArgs,
+}
+
+/// Where a command's plans run: here, or on a Ballista cluster.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ClusterArgs {
+    /// Run the plans on the Ballista scheduler at df://HOST:PORT (see `duanka cluster`);
+    /// linkage and the scoring of findings run here, over what the plans return.
+    #[arg(long, value_name = "URL")]
+    pub cluster: Option<String>,
+    /// Folder where a cluster run writes the tables it holds itself (reference tables,
+    /// tables read into memory, detectors' summaries) for the executors to read; it must
+    /// be at the same path on every executor (default: the temporary folder). A new
+    /// folder inside it is removed at the end.
+    #[arg(long, value_name = "DIR", requires = "cluster")]
+    pub cluster_scratch: Option<PathBuf>,
 }
 
 /// What `duanka link` takes.

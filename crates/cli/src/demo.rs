@@ -140,6 +140,7 @@ pub fn run(a: &DemoArgs) -> Result<(), Failure> {
         config: None,
         no_link: false,
         no_report: false,
+        cluster: Default::default(),
         read: ReadArgs {
             // The reference the world was built on: a folder's tables are in the world,
             // the built-in snapshot is in every binary.

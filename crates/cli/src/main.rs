@@ -2,6 +2,7 @@
 //! maps failures to exit codes. Holds no logic of its own beyond presentation.
 
 mod args;
+mod cluster;
 mod demo;
 mod eval;
 mod inspect;
@@ -124,6 +125,7 @@ fn main() -> ExitCode {
             file,
             builtin,
             show,
+            cluster,
             read,
             format,
         } => sql::statement(query, file.as_deref(), builtin).and_then(|q| {
@@ -131,10 +133,11 @@ fn main() -> ExitCode {
                 println!("{q}");
                 Ok(())
             } else {
-                sql::run(&dataset, &q, &read, format)
+                sql::run(&dataset, &q, &read, &cluster, format)
             }
         }),
         Command::Scan(a) => scan::run(&a),
+        Command::Cluster { role } => cluster::run(&role),
         Command::Link(a) => link::run(&a),
         Command::Trace {
             case_id,

@@ -50,6 +50,7 @@ pub(crate) fn run(a: &ScanArgs) -> Result<(), Failure> {
     let threads = resources.threads;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
+        .thread_stack_size(crate::cluster::PLAN_STACK_BYTES)
         .enable_all()
         .build()
         .map_err(Failure::internal)?;
@@ -73,10 +74,13 @@ pub(crate) fn run(a: &ScanArgs) -> Result<(), Failure> {
         }
     };
     let link_settings = duanka_link::Settings::default();
+    // Held to the end: the report's figures run in the same session and read it too.
+    let (engine, _scratch) = crate::cluster::engine(&a.cluster)?;
     let settings = duanka_engine::ScanSettings {
         detectors: &config,
         link: (!a.no_link).then_some(&link_settings),
         resources,
+        engine,
     };
     let scanned = runtime.block_on(duanka_engine::scan(&ds, &settings, &progress))?;
     if let Some(b) = bar {

@@ -128,6 +128,7 @@ impl duanka_server::ScanRunner for Pipeline {
             detectors: &self.config,
             link: Some(&link),
             resources,
+            engine: duanka_query::Engine::Embedded,
         };
         let on = |p: duanka_engine::Progress<'_>| match p {
             duanka_engine::Progress::Detector { name, done, total } => {

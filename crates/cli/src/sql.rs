@@ -7,7 +7,7 @@ use std::io::Write;
 use anyhow::Context;
 use futures::StreamExt;
 
-use crate::args::{Builtin, ReadArgs, SqlFormat};
+use crate::args::{Builtin, ClusterArgs, ReadArgs, SqlFormat};
 use crate::{Failure, read};
 
 /// The statement to run: as typed, from a file, or one the detectors run.
@@ -32,6 +32,7 @@ pub(crate) fn run(
     dataset: &Path,
     query: &str,
     args: &ReadArgs,
+    cluster: &ClusterArgs,
     format: SqlFormat,
 ) -> Result<(), Failure> {
     // Only the tables the query names are read: a query over `cases` need not parse a
@@ -40,8 +41,10 @@ pub(crate) fn run(
     let ds = read::read(dataset, args, only.as_deref(), read::Rows::InPlace)?;
     let resources = read::resources(args, &ds)?;
     let threads = resources.threads;
+    let (engine, _scratch) = crate::cluster::engine(cluster)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
+        .thread_stack_size(crate::cluster::PLAN_STACK_BYTES)
         .enable_all()
         .build()
         .map_err(Failure::internal)?;
@@ -59,7 +62,9 @@ pub(crate) fn run(
         SqlFormat::Json => Sink::Json(Box::new(arrow::json::LineDelimitedWriter::new(&mut out))),
     };
     runtime.block_on(async {
-        let ctx = duanka_query::session_for(&ds, &resources).map_err(Failure::input)?;
+        let ctx = duanka_query::open_session(&ds, &resources, &engine)
+            .await
+            .map_err(Failure::input)?;
         // A query the user wrote that does not plan or run is their input's problem.
         let df = ctx.sql(query).await.map_err(Failure::input)?;
         let mut stream = df.execute_stream().await.map_err(Failure::input)?;

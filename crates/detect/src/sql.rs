@@ -454,7 +454,7 @@ pub async fn resolve_attach_numbers(
     Ok(())
 }
 
-/// Registers named columns as the in-memory table `name`, replacing any table of that
+/// Registers named columns as the session table `name`, replacing any table of that
 /// name: how a detector hands a list it computed (findings, a frontier) to its next plan.
 pub fn register_columns(
     ctx: &SessionContext,
@@ -472,9 +472,7 @@ pub fn register_columns(
         Arc::clone(&schema),
         columns.into_iter().map(|(_, a)| a).collect(),
     )?;
-    let table = datafusion::datasource::MemTable::try_new(schema, vec![vec![batch]])?;
-    ctx.deregister_table(name)?;
-    ctx.register_table(name, Arc::new(table))?;
+    duanka_query::register_batches(ctx, name, schema, vec![vec![batch]])?;
     Ok(())
 }
 
@@ -495,16 +493,12 @@ pub(crate) async fn collect_then_drop(
     ran
 }
 
-/// Runs `sql` and registers its result as the in-memory table `name`.
+/// Runs `sql` and registers its result as the session table `name` (in memory, or in a
+/// cluster session's scratch folder).
 pub(crate) async fn materialise(
     ctx: &SessionContext,
     name: &str,
     sql: &str,
 ) -> Result<(), DataFusionError> {
-    let plan = ctx.sql(sql).await?.create_physical_plan().await?;
-    let schema = plan.schema();
-    let parts = datafusion::physical_plan::collect_partitioned(plan, ctx.task_ctx()).await?;
-    let table = datafusion::datasource::MemTable::try_new(schema, parts)?;
-    ctx.register_table(name, std::sync::Arc::new(table))?;
-    Ok(())
+    duanka_query::materialise(ctx, name, sql).await
 }

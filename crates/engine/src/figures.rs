@@ -457,7 +457,8 @@ async fn figures_for(
         false,
     )]));
     let col: ArrayRef = Arc::new(Int64Array::from_iter_values(flagged));
-    ctx.register_batch(FLAGGED_TABLE, RecordBatch::try_new(schema, vec![col])?)?;
+    let flagged = RecordBatch::try_new(Arc::clone(&schema), vec![col])?;
+    duanka_query::register_batches(ctx, FLAGGED_TABLE, schema, vec![vec![flagged]])?;
     let mut not_drawn = Vec::new();
     let otp_services = shown_or_reason(
         otp_services(ctx).await,

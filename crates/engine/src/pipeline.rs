@@ -22,6 +22,9 @@ pub struct ScanSettings<'a> {
     pub link: Option<&'a duanka_link::Settings>,
     /// Threads and memory of the session's plans.
     pub resources: duanka_query::Resources,
+    /// Where the plans run: embedded, or on a Ballista cluster (linkage always runs
+    /// here, over the edges the plans return).
+    pub engine: duanka_query::Engine,
 }
 
 /// Where a scan is, for a progress display.
@@ -91,8 +94,9 @@ pub async fn scan(
     let present = present(dataset);
     let detectors = duanka_detect::registry(settings.detectors);
     let total = detectors.len();
-    let ctx =
-        duanka_query::session_for(dataset, &settings.resources).map_err(ScanError::Session)?;
+    let ctx = duanka_query::open_session(dataset, &settings.resources, &settings.engine)
+        .await
+        .map_err(ScanError::Session)?;
     let on_start = |name: &str, done: usize| progress(Progress::Detector { name, done, total });
     let output = duanka_detect::scan(&ctx, &present, &detectors, &on_start)
         .await

@@ -24,6 +24,7 @@ async fn a_scan_past_its_memory_stops_naming_the_stage_and_the_setting() {
             threads: 2,
             pool_bytes: Some(1024),
         },
+        engine: duanka_query::Engine::Embedded,
     };
     let Err(e) = scan(&ds, &starved, &|_| {}).await else {
         panic!("a 1 KiB pool ran every plan");

@@ -4,28 +4,28 @@
 //!
 //! Knows nothing of detectors; reads no files itself (tables come from `duanka-ingest`).
 
+#[cfg(feature = "cluster")]
+pub mod cluster;
 pub mod lookup;
+pub mod scratch;
 pub mod udaf;
 pub mod udf;
 
 use std::num::NonZeroUsize;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use arrow::array::RecordBatch;
-use datafusion::datasource::MemTable;
-use datafusion::datasource::file_format::parquet::ParquetFormat;
-use datafusion::datasource::listing::{
-    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
-};
 use datafusion::error::DataFusionError;
 use datafusion::execution::FunctionRegistry;
 use datafusion::execution::memory_pool::{GreedyMemoryPool, TrackConsumersPool};
-use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::logical_expr::SortExpr;
 use datafusion::prelude::{SessionConfig, SessionContext, col};
 use duanka_ingest::{Dataset, SourceFile, Table, TableSpec};
 
-pub use lookup::Lookups;
+pub use lookup::{LookupFiles, Lookups};
+pub use scratch::{ScratchDir, materialise, register_batches};
 
 /// Session settings: `threads` is both DataFusion's partition count and its parallelism.
 /// Any other DataFusion option can be set from the environment (`DATAFUSION_` and the
@@ -91,10 +91,52 @@ pub fn human_bytes(n: u64) -> String {
     }
 }
 
+/// Where a session's plans run.
+#[derive(Debug, Clone, Default)]
+pub enum Engine {
+    /// DataFusion in this process.
+    #[default]
+    Embedded,
+    /// An Apache Ballista cluster: its scheduler's `df://HOST:PORT`, and a folder that
+    /// the client and every executor see at the same path, where the session writes the
+    /// tables it holds itself (see [`scratch`]). The dataset's files, too, must be at the
+    /// same path on every executor.
+    Cluster { scheduler: String, scratch: PathBuf },
+}
+
+/// A session over a dataset on `engine`: embedded, [`session_for`]; on a cluster, the same
+/// tables and functions in a Ballista client session.
+pub async fn open_session(
+    ds: &Dataset,
+    resources: &Resources,
+    engine: &Engine,
+) -> Result<SessionContext, DataFusionError> {
+    match engine {
+        Engine::Embedded => session_for(ds, resources),
+        #[cfg(feature = "cluster")]
+        Engine::Cluster { scheduler, scratch } => {
+            cluster::remote_session(scheduler, ds, resources, scratch).await
+        }
+        #[cfg(not(feature = "cluster"))]
+        Engine::Cluster { .. } => Err(DataFusionError::Configuration(
+            "this duanka was built without cluster support; build it with `cargo build --release --features cluster`".into(),
+        )),
+    }
+}
+
 /// A session over a dataset: its tables registered under their contract names and all
 /// duanka functions available. Tables read into memory are memory tables; tables left
 /// in place are scanned from their Parquet files by every plan that reads them.
 pub fn session_for(ds: &Dataset, resources: &Resources) -> Result<SessionContext, DataFusionError> {
+    let ctx =
+        SessionContext::new_with_config_rt(session_config(resources.threads)?, runtime(resources)?);
+    register_udfs(&ctx, Arc::new(Lookups::from_dataset(ds)));
+    register_tables(&ctx, ds, resources.threads)?;
+    Ok(ctx)
+}
+
+/// The runtime of a session: its memory pool, when `resources` bound it.
+fn runtime(resources: &Resources) -> Result<Arc<RuntimeEnv>, DataFusionError> {
     let mut runtime = RuntimeEnvBuilder::new();
     if let Some(bytes) = resources.pool_bytes {
         // First come, first served: a fair pool caps each spilling operator at its share
@@ -106,28 +148,35 @@ pub fn session_for(ds: &Dataset, resources: &Resources) -> Result<SessionContext
             NonZeroUsize::MIN.saturating_add(4),
         )));
     }
-    let ctx = SessionContext::new_with_config_rt(
-        session_config(resources.threads)?,
-        runtime.build_arc()?,
-    );
-    let lookups = Arc::new(Lookups::from_dataset(ds));
+    runtime.build_arc()
+}
+
+fn register_udfs(ctx: &SessionContext, lookups: Arc<Lookups>) {
     for f in udf::all_udfs(lookups) {
         ctx.register_udf(f);
     }
     for f in udaf::all_udafs() {
         ctx.register_udaf(f);
     }
-    for t in &ds.tables {
-        if t.in_place.is_empty() {
-            register_table(&ctx, t, resources.threads)?;
-        } else {
-            register_files(&ctx, t.spec, &t.in_place)?;
-        }
-    }
-    Ok(ctx)
 }
 
-/// Registers one table as an in-memory table split into `partitions` parts.
+fn register_tables(
+    ctx: &SessionContext,
+    ds: &Dataset,
+    partitions: usize,
+) -> Result<(), DataFusionError> {
+    for t in &ds.tables {
+        if t.in_place.is_empty() {
+            register_table(ctx, t, partitions)?;
+        } else {
+            register_files(ctx, t.spec, &t.in_place)?;
+        }
+    }
+    Ok(())
+}
+
+/// Registers one table read into memory, split into `partitions` parts (see
+/// [`register_batches`]).
 pub fn register_table(
     ctx: &SessionContext,
     t: &Table,
@@ -138,8 +187,7 @@ pub fn register_table(
     for (i, b) in t.batches.iter().enumerate() {
         parts[i % n].push(b.clone());
     }
-    let mem = MemTable::try_new(t.schema(), parts)?;
-    ctx.register_table(t.name(), Arc::new(mem))?;
+    register_batches(ctx, t.name(), t.schema(), parts)?;
     Ok(())
 }
 
@@ -152,14 +200,7 @@ fn register_files(
     spec: &'static TableSpec,
     files: &[SourceFile],
 ) -> Result<(), DataFusionError> {
-    let mut urls = Vec::with_capacity(files.len());
-    for f in files {
-        let abs = std::path::absolute(&f.path)?;
-        let s = abs
-            .to_str()
-            .ok_or_else(|| DataFusionError::Plan(format!("{}: not a UTF-8 path", abs.display())))?;
-        urls.push(ListingTableUrl::parse(s)?);
-    }
+    let paths: Vec<PathBuf> = files.iter().map(|f| f.path.clone()).collect();
     let sort: Vec<SortExpr> = spec
         .sort_key
         .iter()
@@ -167,14 +208,8 @@ fn register_files(
         .collect();
     // The files keep their Arrow types (dictionaries, timestamps with their zone), so the
     // table has exactly the types of an in-memory table of the same data.
-    let format = ParquetFormat::default().with_force_view_types(false);
-    let options = ListingOptions::new(Arc::new(format))
-        .with_file_extension("")
-        .with_file_sort_order(vec![sort]);
-    let config = ListingTableConfig::new_with_multi_paths(urls)
-        .with_listing_options(options)
-        .with_schema(spec.schema());
-    ctx.register_table(spec.name, Arc::new(ListingTable::try_new(config)?))?;
+    let table = scratch::listing_table(&paths, spec.schema(), sort)?;
+    ctx.register_table(spec.name, Arc::new(table))?;
     Ok(())
 }
 

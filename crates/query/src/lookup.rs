@@ -4,9 +4,12 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
-use arrow::array::{Array, AsArray};
+use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::{DataType, Int64Type};
+use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use duanka_ingest::Dataset;
 use duanka_model::{CidrTable, is_private, parse_cidr};
 
@@ -25,6 +28,54 @@ pub struct Lookups {
     /// (prefix digits, prefix length) → segment.
     segments: HashMap<(i64, u32), Segment>,
     segment_lengths: Vec<u32>,
+    /// Where another process can read the same lookups from (a cluster session's
+    /// scratch files, see [`LookupFiles`]): what a plan sent to a cluster carries.
+    origin: Option<String>,
+    /// A cluster node's stand-in, registered so that a function reaching it without its
+    /// lookups fails rather than answer `unknown` for every address.
+    unavailable: bool,
+}
+
+/// The scratch files a cluster session wrote its `geoip` and `segments` tables to, for
+/// its executors to build the same lookups from. Travels as text inside the plan.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct LookupFiles {
+    pub geoip: Option<PathBuf>,
+    pub segments: Option<PathBuf>,
+}
+
+impl LookupFiles {
+    pub fn encode(&self) -> String {
+        let line = |name: &str, p: &Option<PathBuf>| match p {
+            Some(p) => format!("{name}\t{}\n", p.display()),
+            None => format!("{name}\n"),
+        };
+        format!(
+            "duanka-lookups 1\n{}{}",
+            line("geoip", &self.geoip),
+            line("segments", &self.segments)
+        )
+    }
+
+    pub fn decode(text: &str) -> Option<Self> {
+        let mut lines = text.lines();
+        if lines.next()? != "duanka-lookups 1" {
+            return None;
+        }
+        let mut out = LookupFiles::default();
+        for line in lines {
+            let (name, path) = match line.split_once('\t') {
+                Some((n, p)) => (n, Some(PathBuf::from(p))),
+                None => (line, None),
+            };
+            match name {
+                "geoip" => out.geoip = path,
+                "segments" => out.segments = path,
+                _ => return None,
+            }
+        }
+        Some(out)
+    }
 }
 
 impl Lookups {
@@ -32,12 +83,88 @@ impl Lookups {
         Lookups::default()
     }
 
+    /// What a cluster node registers: every function that needs a lookup fails.
+    pub fn unavailable() -> Self {
+        Lookups {
+            unavailable: true,
+            ..Lookups::default()
+        }
+    }
+
+    pub fn is_unavailable(&self) -> bool {
+        self.unavailable
+    }
+
     /// Builds the lookups from a dataset's `geoip` and `segments` tables, if present.
     pub fn from_dataset(ds: &Dataset) -> Self {
+        Lookups::from_tables(
+            ds.table("geoip").map(|t| t.batches.as_slice()),
+            ds.table("segments").map(|t| t.batches.as_slice()),
+        )
+    }
+
+    /// The same lookups, readable by another process from `files`.
+    pub fn with_origin(mut self, files: &LookupFiles) -> Self {
+        self.origin = Some(files.encode());
+        self
+    }
+
+    pub fn origin(&self) -> Option<&str> {
+        self.origin.as_deref()
+    }
+
+    /// The lookups `origin` (a [`LookupFiles::encode`]) names, read once per process
+    /// and kept for the plans that follow (the last few origins).
+    pub fn load(origin: &str) -> Result<Arc<Lookups>, String> {
+        static CACHE: Mutex<Vec<(String, Arc<Lookups>)>> = Mutex::new(Vec::new());
+        let cached = |cache: &Vec<(String, Arc<Lookups>)>| {
+            cache
+                .iter()
+                .find(|(o, _)| o == origin)
+                .map(|(_, l)| Arc::clone(l))
+        };
+        if let Some(l) = cached(&*CACHE.lock().map_err(|e| e.to_string())?) {
+            return Ok(l);
+        }
+        let files = LookupFiles::decode(origin)
+            .ok_or_else(|| format!("not a description of duanka's lookups: {origin:?}"))?;
+        let read = |p: &Option<PathBuf>| -> Result<Option<Vec<RecordBatch>>, String> {
+            let Some(p) = p else { return Ok(None) };
+            let file = std::fs::File::open(p).map_err(|e| {
+                format!(
+                    "{}: {e} (every executor must see the client's scratch folder at the same path)",
+                    p.display()
+                )
+            })?;
+            let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+                .and_then(|b| b.build())
+                .map_err(|e| format!("{}: {e}", p.display()))?;
+            let batches: Result<Vec<RecordBatch>, _> = reader.collect();
+            batches
+                .map(Some)
+                .map_err(|e| format!("{}: {e}", p.display()))
+        };
+        let (geoip, segments) = (read(&files.geoip)?, read(&files.segments)?);
+        let lookups = Arc::new(
+            Lookups::from_tables(geoip.as_deref(), segments.as_deref()).with_origin(&files),
+        );
+        let mut cache = CACHE.lock().map_err(|e| e.to_string())?;
+        if let Some(l) = cached(&cache) {
+            return Ok(l);
+        }
+        if cache.len() >= 4 {
+            cache.remove(0);
+        }
+        cache.push((origin.to_string(), Arc::clone(&lookups)));
+        Ok(lookups)
+    }
+
+    /// Builds the lookups from the batches of a `geoip` and a `segments` table.
+    pub fn from_tables(geoip: Option<&[RecordBatch]>, segments: Option<&[RecordBatch]>) -> Self {
         let mut out = Lookups::default();
-        if let Some(t) = ds.table("geoip") {
+        if let Some(batches) = geoip {
             let mut entries = Vec::new();
-            for b in &t.batches {
+            for b in batches {
                 let (Some(cidr), Some(cc)) = (text_column(b, "cidr"), text_column(b, "country"))
                 else {
                     continue;
@@ -52,8 +179,8 @@ impl Lookups {
             }
             out.geoip = Some(CidrTable::new(entries));
         }
-        if let Some(t) = ds.table("segments") {
-            for b in &t.batches {
+        if let Some(batches) = segments {
+            for b in batches {
                 let Some(prefix) = b
                     .column_by_name("prefix")
                     .map(|a| a.as_primitive::<Int64Type>().clone())
@@ -123,7 +250,7 @@ fn digits(n: i64) -> u32 {
 }
 
 /// A text or dictionary column as owned strings.
-fn text_column(b: &arrow::array::RecordBatch, name: &str) -> Option<Vec<Option<String>>> {
+fn text_column(b: &RecordBatch, name: &str) -> Option<Vec<Option<String>>> {
     let a = b.column_by_name(name)?;
     let s = arrow::compute::cast(a, &DataType::Utf8).ok()?;
     let s = s.as_string::<i32>();

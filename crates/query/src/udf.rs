@@ -175,14 +175,32 @@ pub fn lookup_tables_used(query: &str) -> Vec<&'static str> {
 /// Every duanka function, bound to the given reference lookups.
 pub fn all_udfs(lookups: Arc<Lookups>) -> Vec<ScalarUDF> {
     ALL.iter()
-        .map(|&op| {
-            ScalarUDF::new_from_impl(DuankaUdf {
-                op,
-                signature: op.signature(),
-                lookups: Arc::clone(&lookups),
-            })
-        })
+        .map(|&op| udf(op, Arc::clone(&lookups)))
         .collect()
+}
+
+fn udf(op: Op, lookups: Arc<Lookups>) -> ScalarUDF {
+    ScalarUDF::new_from_impl(DuankaUdf {
+        op,
+        signature: op.signature(),
+        lookups,
+    })
+}
+
+/// The function `name` bound to `lookups`, if it is one of duanka's that looks up a
+/// reference table: the only ones whose state a plan must carry to another process.
+pub fn lookup_udf_named(name: &str, lookups: Arc<Lookups>) -> Option<ScalarUDF> {
+    ALL.iter()
+        .find(|op| op.name() == name && op.lookup_table().is_some())
+        .map(|&op| udf(op, lookups))
+}
+
+/// The lookups `f` carries, if it is one of duanka's functions that needs them.
+pub fn lookups_of(f: &ScalarUDF) -> Option<&Arc<Lookups>> {
+    f.inner()
+        .downcast_ref::<DuankaUdf>()
+        .filter(|u| u.op.lookup_table().is_some())
+        .map(|u| &u.lookups)
 }
 
 fn ints(a: &ArrayRef) -> Result<Int64Array> {
@@ -228,6 +246,12 @@ impl ScalarUDFImpl for DuankaUdf {
             return exec_err!("{} needs an argument", self.name());
         };
         let lk = &self.lookups;
+        if lk.is_unavailable() && self.op.lookup_table().is_some() {
+            return exec_err!(
+                "{} reached a cluster node without the client's reference lookups",
+                self.name()
+            );
+        }
         let out: ArrayRef = match self.op {
             Op::MsisdnBlock => Arc::new(Int64Array::from(map_int(&ints(first)?, |n| {
                 Some(duanka_model::msisdn_block(n))
