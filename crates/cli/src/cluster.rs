@@ -70,9 +70,7 @@ pub(crate) fn engine(
 
 #[cfg(not(feature = "cluster"))]
 pub(crate) fn run(_role: &ClusterRole) -> Result<(), Failure> {
-    Err(Failure::usage(anyhow::anyhow!(
-        "this duanka was built without cluster support; build it with `cargo build --release --features cluster`"
-    )))
+    Err(Failure::usage(anyhow::anyhow!(duanka_query::NO_CLUSTER)))
 }
 
 #[cfg(feature = "cluster")]

@@ -4,7 +4,7 @@
 //! Every role loads duanka's functions from the one list ([`crate::register_functions`]).
 //! Functions travel by name, except those bound to reference lookups (`ip_country`,
 //! `segment_*`): a plan carries where their lookups can be read (the client's scratch
-//! copy of `geoip` and `segments`, [`LookupFiles`]) through duanka's extension codecs, and
+//! copy of `geoip` and `segments`, [`LookupFiles`](crate::LookupFiles)) through duanka's extension codecs, and
 //! each node reads them once. A node that meets such a function without that description
 //! fails the query rather than answer from empty lookups.
 
@@ -29,9 +29,9 @@ use datafusion_proto::logical_plan::LogicalExtensionCodec;
 use datafusion_proto::physical_plan::{PhysicalExtensionCodec, PhysicalProtoConverterExtension};
 use duanka_ingest::Dataset;
 
-use crate::lookup::{LookupFiles, Lookups};
-use crate::scratch::{Scratch, register_batches};
-use crate::{Resources, register_functions, register_tables, register_udfs, session_config, udf};
+use crate::lookup::Lookups;
+use crate::scratch::Scratch;
+use crate::{Resources, register_functions, register_tables, session_config, udf};
 
 type Result<T> = std::result::Result<T, DataFusionError>;
 
@@ -168,23 +168,6 @@ impl PhysicalExtensionCodec for PhysicalCodec {
     }
 }
 
-/// Writes the reference tables the lookups are built from into the scratch folder, for
-/// the cluster's nodes to read.
-fn write_lookup_files(ctx: &SessionContext, ds: &Dataset) -> Result<LookupFiles> {
-    let mut files = LookupFiles::default();
-    for (name, slot) in [
-        ("geoip", &mut files.geoip),
-        ("segments", &mut files.segments),
-    ] {
-        let Some(t) = ds.table(name) else { continue };
-        let scratch_name = format!("lookup_{name}");
-        let written = register_batches(ctx, &scratch_name, t.schema(), vec![t.batches.clone()])?;
-        ctx.deregister_table(scratch_name.as_str())?;
-        *slot = written.into_iter().next();
-    }
-    Ok(files)
-}
-
 /// A client session whose plans run on the Ballista scheduler at `url`
 /// (`df://HOST:PORT`): the dataset's tables and duanka's functions as in
 /// [`crate::session_for`], with the tables this process holds written to `scratch`.
@@ -222,13 +205,13 @@ pub async fn remote_session(
         .with_default_features()
         .build();
     let ctx = SessionContext::remote_with_state(url, state).await?;
-    // Functions are registered after the upgrade to a Ballista session, which resets them.
-    let files = write_lookup_files(&ctx, ds)?;
-    register_udfs(
-        &ctx,
+    // Functions are registered after the upgrade to a Ballista session, which resets
+    // them; their lookups are read back from the reference tables' scratch files.
+    let files = register_tables(&ctx, ds, resources.threads)?;
+    register_functions(
+        &mut *ctx.state_ref().write(),
         Arc::new(Lookups::from_dataset(ds).with_origin(&files)),
-    );
-    register_tables(&ctx, ds, resources.threads)?;
+    )?;
     Ok(ctx)
 }
 

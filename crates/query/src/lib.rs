@@ -91,6 +91,9 @@ pub fn human_bytes(n: u64) -> String {
     }
 }
 
+/// What a build without the `cluster` feature says when asked for a cluster.
+pub const NO_CLUSTER: &str = "this duanka was built without cluster support; build it with `cargo build --release --features cluster`";
+
 /// Where a session's plans run.
 #[derive(Debug, Clone, Default)]
 pub enum Engine {
@@ -118,9 +121,7 @@ pub async fn open_session(
             cluster::remote_session(scheduler, ds, resources, scratch).await
         }
         #[cfg(not(feature = "cluster"))]
-        Engine::Cluster { .. } => Err(DataFusionError::Configuration(
-            "this duanka was built without cluster support; build it with `cargo build --release --features cluster`".into(),
-        )),
+        Engine::Cluster { .. } => Err(DataFusionError::Configuration(NO_CLUSTER.into())),
     }
 }
 
@@ -130,8 +131,11 @@ pub async fn open_session(
 pub fn session_for(ds: &Dataset, resources: &Resources) -> Result<SessionContext, DataFusionError> {
     let ctx =
         SessionContext::new_with_config_rt(session_config(resources.threads)?, runtime(resources)?);
-    register_udfs(&ctx, Arc::new(Lookups::from_dataset(ds)));
     register_tables(&ctx, ds, resources.threads)?;
+    register_functions(
+        &mut *ctx.state_ref().write(),
+        Arc::new(Lookups::from_dataset(ds)),
+    )?;
     Ok(ctx)
 }
 
@@ -151,44 +155,42 @@ fn runtime(resources: &Resources) -> Result<Arc<RuntimeEnv>, DataFusionError> {
     runtime.build_arc()
 }
 
-fn register_udfs(ctx: &SessionContext, lookups: Arc<Lookups>) {
-    for f in udf::all_udfs(lookups) {
-        ctx.register_udf(f);
-    }
-    for f in udaf::all_udafs() {
-        ctx.register_udaf(f);
-    }
-}
-
+/// Registers every table of `ds`; returns the scratch files a cluster session wrote its
+/// `geoip` and `segments` tables to (none in an embedded session).
 fn register_tables(
     ctx: &SessionContext,
     ds: &Dataset,
     partitions: usize,
-) -> Result<(), DataFusionError> {
+) -> Result<LookupFiles, DataFusionError> {
+    let mut lookup_files = LookupFiles::default();
     for t in &ds.tables {
-        if t.in_place.is_empty() {
-            register_table(ctx, t, partitions)?;
-        } else {
+        if !t.in_place.is_empty() {
             register_files(ctx, t.spec, &t.in_place)?;
+            continue;
+        }
+        let files = register_table(ctx, t, partitions)?;
+        match t.name() {
+            "geoip" => lookup_files.geoip = files,
+            "segments" => lookup_files.segments = files,
+            _ => {}
         }
     }
-    Ok(())
+    Ok(lookup_files)
 }
 
 /// Registers one table read into memory, split into `partitions` parts (see
-/// [`register_batches`]).
+/// [`register_batches`]); returns the scratch files of a cluster session.
 pub fn register_table(
     ctx: &SessionContext,
     t: &Table,
     partitions: usize,
-) -> Result<(), DataFusionError> {
+) -> Result<Vec<PathBuf>, DataFusionError> {
     let n = partitions.max(1);
     let mut parts: Vec<Vec<RecordBatch>> = vec![Vec::new(); n];
     for (i, b) in t.batches.iter().enumerate() {
         parts[i % n].push(b.clone());
     }
-    register_batches(ctx, t.name(), t.schema(), parts)?;
-    Ok(())
+    register_batches(ctx, t.name(), t.schema(), parts)
 }
 
 /// Registers a table held in Parquet files that `duanka convert` wrote, to be scanned

@@ -37,40 +37,36 @@ pub struct Lookups {
 }
 
 /// The scratch files a cluster session wrote its `geoip` and `segments` tables to, for
-/// its executors to build the same lookups from. Travels as text inside the plan.
+/// its executors to build the same lookups from; no file: the dataset has no such table.
+/// Travels as text inside the plan.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct LookupFiles {
-    pub geoip: Option<PathBuf>,
-    pub segments: Option<PathBuf>,
+    pub geoip: Vec<PathBuf>,
+    pub segments: Vec<PathBuf>,
 }
 
 impl LookupFiles {
     pub fn encode(&self) -> String {
-        let line = |name: &str, p: &Option<PathBuf>| match p {
-            Some(p) => format!("{name}\t{}\n", p.display()),
-            None => format!("{name}\n"),
-        };
-        format!(
-            "duanka-lookups 1\n{}{}",
-            line("geoip", &self.geoip),
-            line("segments", &self.segments)
-        )
+        let mut out = String::from("duanka-lookups 2\n");
+        for (name, files) in [("geoip", &self.geoip), ("segments", &self.segments)] {
+            for f in files {
+                out.push_str(&format!("{name}\t{}\n", f.display()));
+            }
+        }
+        out
     }
 
     pub fn decode(text: &str) -> Option<Self> {
         let mut lines = text.lines();
-        if lines.next()? != "duanka-lookups 1" {
+        if lines.next()? != "duanka-lookups 2" {
             return None;
         }
         let mut out = LookupFiles::default();
         for line in lines {
-            let (name, path) = match line.split_once('\t') {
-                Some((n, p)) => (n, Some(PathBuf::from(p))),
-                None => (line, None),
-            };
+            let (name, path) = line.split_once('\t')?;
             match name {
-                "geoip" => out.geoip = path,
-                "segments" => out.segments = path,
+                "geoip" => out.geoip.push(PathBuf::from(path)),
+                "segments" => out.segments.push(PathBuf::from(path)),
                 _ => return None,
             }
         }
@@ -128,21 +124,26 @@ impl Lookups {
         }
         let files = LookupFiles::decode(origin)
             .ok_or_else(|| format!("not a description of duanka's lookups: {origin:?}"))?;
-        let read = |p: &Option<PathBuf>| -> Result<Option<Vec<RecordBatch>>, String> {
-            let Some(p) = p else { return Ok(None) };
-            let file = std::fs::File::open(p).map_err(|e| {
-                format!(
-                    "{}: {e} (every executor must see the client's scratch folder at the same path)",
-                    p.display()
-                )
-            })?;
-            let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-                .and_then(|b| b.build())
-                .map_err(|e| format!("{}: {e}", p.display()))?;
-            let batches: Result<Vec<RecordBatch>, _> = reader.collect();
-            batches
-                .map(Some)
-                .map_err(|e| format!("{}: {e}", p.display()))
+        let read = |files: &[PathBuf]| -> Result<Option<Vec<RecordBatch>>, String> {
+            if files.is_empty() {
+                return Ok(None);
+            }
+            let mut batches = Vec::new();
+            for p in files {
+                let file = std::fs::File::open(p).map_err(|e| {
+                    format!(
+                        "{}: {e} (every executor must see the client's scratch folder at the same path)",
+                        p.display()
+                    )
+                })?;
+                let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+                    .and_then(|b| b.build())
+                    .map_err(|e| format!("{}: {e}", p.display()))?;
+                for b in reader {
+                    batches.push(b.map_err(|e| format!("{}: {e}", p.display()))?);
+                }
+            }
+            Ok(Some(batches))
         };
         let (geoip, segments) = (read(&files.geoip)?, read(&files.segments)?);
         let lookups = Arc::new(
