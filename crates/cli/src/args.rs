@@ -324,6 +324,10 @@ pub struct ReadArgs {
     /// Stop when more than this share of a table's rows is rejected (0.01 = 1 %).
     #[arg(long, default_value_t = 0.01, value_parser = share)]
     pub max_reject_share: f64,
+    /// Longest record (CSV row, NDJSON line) to read, in MiB: a longer one is a broken
+    /// file (a runaway quote, no line ends) and stops the read with its line.
+    #[arg(long, value_name = "MIB", default_value_t = duanka_ingest::DEFAULT_MAX_RECORD_MIB, value_parser = clap::value_parser!(usize))]
+    pub max_record_mib: usize,
     /// Worker threads (default: all cores).
     #[arg(long, env = "DUANKA_THREADS")]
     pub threads: Option<usize>,

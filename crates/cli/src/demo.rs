@@ -148,6 +148,7 @@ pub fn run(a: &DemoArgs) -> Result<(), Failure> {
             tz: "Asia/Shanghai".into(),
             rejects: None,
             max_reject_share: 0.01,
+            max_record_mib: duanka_ingest::DEFAULT_MAX_RECORD_MIB,
             threads: a.threads,
             memory_limit: None,
             quiet: a.quiet,

@@ -24,7 +24,9 @@ pub fn run(
     let negatives = negatives.or_else(|| beside.exists().then_some(beside.as_path()));
     let report =
         duanka_eval::evaluate(truth, negatives, outdir, min_severity).map_err(|e| match e {
-            EvalError::Io { .. } | EvalError::Bad { .. } => Failure::input(e),
+            EvalError::Io { .. } | EvalError::Bad { .. } | EvalError::Folder(_) => {
+                Failure::input(e)
+            }
         })?;
     match format {
         ReportFormat::Table => print!("{}", duanka_eval::render_table(&report)),

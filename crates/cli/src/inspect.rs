@@ -33,7 +33,7 @@ struct TableSummary {
     accepted: u64,
     rejected: u64,
     top_reasons: Vec<Reason>,
-    /// The first rejected rows of each file (all with --rejects).
+    /// The first rejected rows of each file (every one is in the --rejects file).
     rejects: Vec<Reject>,
     time_span: Option<TimeSpan>,
     /// Distinct values per key column, the table's main key first.
@@ -292,13 +292,21 @@ fn print_table(r: &Report) {
 
 pub(crate) fn convert(dataset: &Path, to: &Path, args: &ReadArgs) -> Result<(), Failure> {
     let ds = read::read(dataset, args, None, read::Rows::Loaded)?;
+    let owned: Vec<String> = duanka_ingest::TABLES
+        .iter()
+        .map(|t| format!("{}.parquet", t.name))
+        .collect();
+    let owned: Vec<&str> = owned.iter().map(String::as_str).collect();
+    // Every table is staged, then all are put in place at once with a manifest: a
+    // convert killed halfway leaves the previous folder, or one `scan` refuses.
+    let mut batch = duanka_outdir::Batch::replace(to, "duanka convert", &owned)?;
     for t in &ds.tables {
         if ds.is_builtin(t.name()) {
             // Every duanka carries the snapshot; a copy in the dataset would only pin it.
             println!("{:<14} not written: the built-in snapshot", t.name());
             continue;
         }
-        let path = duanka_ingest::write::write_normalised(t, to)?;
+        let path = duanka_ingest::write::stage_normalised(t, &mut batch)?;
         println!(
             "{:<14} {:>12} rows -> {}",
             t.name(),
@@ -306,5 +314,6 @@ pub(crate) fn convert(dataset: &Path, to: &Path, args: &ReadArgs) -> Result<(), 
             path.display()
         );
     }
+    batch.commit()?;
     Ok(())
 }

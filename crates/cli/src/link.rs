@@ -91,6 +91,7 @@ pub(crate) fn run(a: &LinkArgs) -> Result<(), Failure> {
 /// `duanka trace CASE_ID --data OUTDIR`: the chain of one case, from `clusters.jsonl`.
 pub(crate) fn trace(case_id: &str, data: &Path, format: ReportFormat) -> Result<(), Failure> {
     let path = data.join("clusters.jsonl");
+    duanka_outdir::check_file(&path, duanka_outdir::Verify::Contents).map_err(Failure::input)?;
     let text = std::fs::read_to_string(&path)
         .with_context(|| {
             format!(

@@ -1,11 +1,9 @@
 //! Reading a dataset for any command: settings from flags, a progress bar on big inputs,
 //! the rejects file, and the reject limit.
 
-use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::Context;
 use duanka_ingest::reference::ReferenceChoice;
 use duanka_ingest::{Dataset, DatasetPlan, ReadOptions};
 use duanka_model::TimeParser;
@@ -30,7 +28,12 @@ pub(crate) fn options(args: &ReadArgs) -> Result<ReadOptions, Failure> {
     Ok(ReadOptions {
         time,
         threads: threads(args),
-        keep_all_rejects: args.rejects.is_some(),
+        // Every reject goes to the file as it is found; the reports keep samples.
+        reject_log: match &args.rejects {
+            Some(path) => Some(Arc::new(duanka_ingest::RejectLog::create(path)?)),
+            None => None,
+        },
+        max_record_bytes: args.max_record_mib.saturating_mul(1 << 20).max(1 << 20),
         reference: match &args.reference {
             Some(dir) => ReferenceChoice::Dir(dir.clone()),
             None => ReferenceChoice::Builtin,
@@ -170,42 +173,8 @@ fn read_plan(
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    if let Some(path) = &args.rejects {
-        write_rejects(&ds, path).map_err(Failure::input)?;
+    if let Some(log) = &opts.reject_log {
+        log.finish()?;
     }
     Ok(ds)
-}
-
-fn write_rejects(ds: &Dataset, path: &Path) -> anyhow::Result<()> {
-    // Often asked for inside the scan's output folder, which the scan creates only later.
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("{}: cannot create the folder", dir.display()))?;
-    }
-    let f = std::fs::File::create(path)
-        .with_context(|| format!("{}: cannot create the rejects file", path.display()))?;
-    let mut w = std::io::BufWriter::new(f);
-    writeln!(w, "table,file,line,column,reason,value")?;
-    for r in ds.rejects() {
-        let cells = [
-            r.table.to_string(),
-            r.file.display().to_string(),
-            r.line.to_string(),
-            r.column.unwrap_or("").to_string(),
-            r.reason.to_string(),
-            r.value.clone().unwrap_or_default(),
-        ];
-        let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
-        writeln!(w, "{}", line.join(","))?;
-    }
-    w.flush()?;
-    Ok(())
-}
-
-fn csv_cell(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }

@@ -29,7 +29,9 @@ use duanka_report::{
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::output::{InputError, OrInput, OutputError, json_lines, write_atomic, write_json};
+use crate::output::{
+    InputError, OrInput, OutputError, SCAN_FILES, SCAN_WRITER, json_lines, stage_json,
+};
 
 /// Why the report could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -955,6 +957,7 @@ fn assemble(
 /// Assembles the data section and writes `report.json` and `report.html` into `out`.
 fn finish(
     out: &Path,
+    writer: &str,
     alerts: Option<Vec<AlertIn>>,
     mut figs: DatasetFigures,
 ) -> Result<Report, ReportError> {
@@ -962,22 +965,36 @@ fn finish(
     let data = assemble(out, alerts, figs)?;
     // Rendered before anything is written, so that a failure leaves the old pair.
     let html = duanka_report::render_html(&data).map_err(ReportError::Render)?;
-    write_json(&out.join("report.json"), &data)?;
-    let html_path = out.join("report.html");
-    write_atomic(&html_path, |w| w.write_all(html.as_bytes()))?;
+    let mut batch = duanka_outdir::Batch::amend(out, writer)?;
+    stage_json(&mut batch, "report.json", &data)?;
+    batch.write("report.html", |w| {
+        std::io::Write::write_all(w, html.as_bytes())
+    })?;
+    batch.commit()?;
     Ok(Report {
-        html: html_path,
+        html: out.join("report.html"),
         not_drawn,
     })
+}
+
+/// Refuses an output folder a run left incomplete, or whose files the report reads
+/// changed since (every one but `report.html`, which it only writes).
+fn check_folder(out: &Path) -> Result<(), InputError> {
+    let read: Vec<&str> = SCAN_FILES
+        .into_iter()
+        .filter(|n| *n != "report.html")
+        .collect();
+    duanka_outdir::check(out, &read, duanka_outdir::Verify::Contents).map_err(InputError::from)
 }
 
 /// Computes the dataset figures in the scan's session `ctx` (reusing the OTPs it
 /// classified), reads the scan's output files in `out`, and writes `report.json` and
 /// `report.html` there.
 pub async fn write_report(ctx: &SessionContext, out: &Path) -> Result<Report, ReportError> {
+    check_folder(out)?;
     let alerts = read_alerts(out)?;
     let figs = figures_for(ctx, alerts.as_deref().unwrap_or(&[])).await?;
-    finish(out, alerts, figs)
+    finish(out, SCAN_WRITER, alerts, figs)
 }
 
 /// The report of the output folder `out` drawn again: the dataset figures from its
@@ -987,6 +1004,7 @@ pub fn rerender(out: &Path) -> Result<Report, ReportError> {
     if !out.is_dir() {
         return Err(InputError::new(out, None, "not a folder").into());
     }
+    check_folder(out)?;
     let path = out.join("report.json");
     let figs = if path.exists() {
         let text = std::fs::read_to_string(&path).or_input(&path, None, "cannot read")?;
@@ -1013,7 +1031,7 @@ pub fn rerender(out: &Path) -> Result<Report, ReportError> {
         }
     };
     let alerts = read_alerts(out)?;
-    finish(out, alerts, figs)
+    finish(out, "duanka report", alerts, figs)
 }
 
 #[cfg(test)]

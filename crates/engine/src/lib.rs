@@ -24,8 +24,8 @@ pub use figures::{
 };
 pub use linkage::{LinkInput, link};
 pub use output::{
-    InputError, OutputError, Written, read_alerts, write_atomic, write_graphml, write_i2,
-    write_linked, write_scan,
+    InputError, OutputError, SCAN_FILES, Written, read_alerts, write_atomic, write_graphml,
+    write_i2, write_linked, write_scan,
 };
 pub use pipeline::{Progress, ScanError, ScanSettings, Scanned, relink, scan};
 pub use profile::{Profile, number_profile};

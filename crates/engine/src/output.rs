@@ -1,21 +1,24 @@
 //! A scan's output folder (SCHEMA.md "Outputs"): `alerts.jsonl` and `summary.json` from
 //! [`write_scan`], the linkage files `clusters.jsonl`, `warnings.csv` and `graph.graphml`
 //! from [`write_linked`] (which `duanka scan` and `duanka link` both call), and the
-//! exports of `duanka link`. Every file goes through [`write_atomic`]: written under a
-//! temporary name beside its final one, synced, then renamed, so that a run killed
-//! halfway leaves the previous file or the new one, never a truncated one. Reading the
-//! alerts back ([`read_alerts`], for linkage alone) is here too, beside their writer.
+//! exports of `duanka link`. A scan's files are one `duanka_outdir::Batch`: staged,
+//! then put in place together with a manifest, so that a run killed at any point leaves
+//! the previous complete folder or one every reader refuses, never a mixed or truncated
+//! one; an export is one file written atomically. Reading the alerts back
+//! ([`read_alerts`], for linkage alone) is here too, beside their writer, and refuses an
+//! interrupted folder.
 
-use std::ffi::OsString;
 use std::fmt::Display;
 use std::fs::File;
-use std::io::{self, BufRead, BufWriter, Write};
+use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
 
 use duanka_detect::{Config, Outcome, registry};
 use duanka_ingest::Dataset;
 use duanka_link::{ExportError, Linked, Scope};
 use duanka_model::{Alert, Figure, Severity};
+pub use duanka_outdir::write_atomic;
+use duanka_outdir::{Batch, FolderError, Verify, create_folder};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -23,21 +26,7 @@ use serde_json::{Map, Value};
 use crate::pipeline::Scanned;
 
 /// Why an output file could not be written.
-#[derive(Debug, thiserror::Error)]
-pub enum OutputError {
-    #[error("{}: cannot create the folder", path.display())]
-    Folder {
-        path: PathBuf,
-        #[source]
-        source: io::Error,
-    },
-    #[error("{}: cannot write", path.display())]
-    Write {
-        path: PathBuf,
-        #[source]
-        source: io::Error,
-    },
-}
+pub use duanka_outdir::WriteError as OutputError;
 
 /// A file of an output folder that is unreadable or not what a scan writes.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -47,6 +36,12 @@ pub struct InputError {
     /// From 1, when the fault is on one line.
     pub line: Option<usize>,
     pub reason: String,
+}
+
+impl From<FolderError> for InputError {
+    fn from(e: FolderError) -> Self {
+        InputError::new(&e.path, None, e.reason)
+    }
 }
 
 impl InputError {
@@ -98,52 +93,6 @@ pub(crate) fn json_lines<T: DeserializeOwned>(
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Written {
     pub files: Vec<&'static str>,
-}
-
-/// Writes `path` through `write`: into `.NAME.tmp` in the same folder (a rename within
-/// one file system is atomic), flushed and synced before the rename so that the new name
-/// never points at data still in flight. On failure the temporary file is removed and
-/// any file already at `path` is left as it was.
-pub fn write_atomic(
-    path: &Path,
-    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> Result<(), OutputError> {
-    let failed = |source| OutputError::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    let staged = staging_path(path).map_err(failed)?;
-    let result = (|| {
-        let mut w = BufWriter::new(File::create(&staged)?);
-        write(&mut w)?;
-        let file = w.into_inner().map_err(io::IntoInnerError::into_error)?;
-        file.sync_all()?;
-        drop(file);
-        std::fs::rename(&staged, path)
-    })();
-    if result.is_err() {
-        // The write's own error is the one worth reporting; a leftover temporary file
-        // is harmless and replaced by the next run.
-        let _ = std::fs::remove_file(&staged);
-    }
-    result.map_err(failed)
-}
-
-fn staging_path(path: &Path) -> io::Result<PathBuf> {
-    let name = path
-        .file_name()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path names no file"))?;
-    let mut staged = OsString::from(".");
-    staged.push(name);
-    staged.push(".tmp");
-    Ok(path.with_file_name(staged))
-}
-
-fn create_folder(out: &Path) -> Result<(), OutputError> {
-    std::fs::create_dir_all(out).map_err(|source| OutputError::Folder {
-        path: out.to_path_buf(),
-        source,
-    })
 }
 
 /// One line of `alerts.jsonl`, fields in the contract's order.
@@ -226,8 +175,27 @@ fn summary(dataset: &Dataset, scanned: &Scanned, read_ms: u128) -> Value {
 }
 
 /// Writes `value` as indented JSON and a final newline.
-pub(crate) fn write_json(path: &Path, value: &impl Serialize) -> Result<(), OutputError> {
-    write_atomic(path, |w| {
+/// The files a scan writes, all of them replaced by the next scan (the report's too,
+/// drawn after the scan's own files are in place).
+pub const SCAN_FILES: [&str; 7] = [
+    "alerts.jsonl",
+    "summary.json",
+    "clusters.jsonl",
+    "warnings.csv",
+    "graph.graphml",
+    "report.json",
+    "report.html",
+];
+
+/// The command named in a scan folder's manifest.
+pub(crate) const SCAN_WRITER: &str = "duanka scan";
+
+pub(crate) fn stage_json(
+    batch: &mut Batch,
+    name: &str,
+    value: &impl Serialize,
+) -> Result<(), OutputError> {
+    batch.write(name, |w| {
         serde_json::to_writer_pretty(&mut *w, value)?;
         w.write_all(b"\n")
     })
@@ -242,24 +210,28 @@ pub fn write_scan(
     scanned: &Scanned,
     read_ms: u128,
 ) -> Result<Written, OutputError> {
-    create_folder(out)?;
-    write_atomic(&out.join("alerts.jsonl"), |w| {
+    let mut batch = Batch::replace(out, SCAN_WRITER, &SCAN_FILES)?;
+    batch.write("alerts.jsonl", |w| {
         for a in &scanned.output.alerts {
             serde_json::to_writer(&mut *w, &line(a))?;
             w.write_all(b"\n")?;
         }
         Ok(())
     })?;
-    write_json(
-        &out.join("summary.json"),
+    stage_json(
+        &mut batch,
+        "summary.json",
         &summary(dataset, scanned, read_ms),
     )?;
     let mut written = Written {
         files: vec!["alerts.jsonl", "summary.json"],
     };
     if let Some(linked) = &scanned.linked {
-        written.files.extend(write_linked(out, linked)?.files);
+        written
+            .files
+            .extend(stage_linked(&mut batch, linked)?.files);
     }
+    batch.commit()?;
     Ok(written)
 }
 
@@ -272,14 +244,20 @@ fn export_io(e: ExportError) -> io::Error {
 }
 
 /// Writes `clusters.jsonl`, `warnings.csv` and `graph.graphml` (every fed entity) into
-/// `out` (created if absent).
+/// the scan folder `out` together, keeping its other files (`duanka link`).
 pub fn write_linked(out: &Path, linked: &Linked) -> Result<Written, OutputError> {
-    create_folder(out)?;
-    write_atomic(&out.join("clusters.jsonl"), |w| {
-        linked.write_clusters_jsonl(w)
+    let mut batch = Batch::amend(out, "duanka link")?;
+    let written = stage_linked(&mut batch, linked)?;
+    batch.commit()?;
+    Ok(written)
+}
+
+fn stage_linked(batch: &mut Batch, linked: &Linked) -> Result<Written, OutputError> {
+    batch.write("clusters.jsonl", |w| linked.write_clusters_jsonl(w))?;
+    batch.write("warnings.csv", |w| linked.write_warnings_csv(w))?;
+    batch.write("graph.graphml", |w| {
+        linked.write_graphml(Scope::All, w).map_err(export_io)
     })?;
-    write_atomic(&out.join("warnings.csv"), |w| linked.write_warnings_csv(w))?;
-    write_graphml(&out.join("graph.graphml"), linked, Scope::All)?;
     Ok(Written {
         files: vec!["clusters.jsonl", "warnings.csv", "graph.graphml"],
     })
@@ -287,7 +265,7 @@ pub fn write_linked(out: &Path, linked: &Linked) -> Result<Written, OutputError>
 
 /// Writes the GraphML of `scope` to `path`.
 pub fn write_graphml(path: &Path, linked: &Linked, scope: Scope<'_>) -> Result<(), OutputError> {
-    write_atomic(path, |w| linked.write_graphml(scope, w).map_err(export_io))
+    write_atomic(path, |w| linked.write_graphml(scope, w).map_err(export_io)).map(|_| ())
 }
 
 /// Writes the two i2 tables of `scope`, `entities.csv` and `links.csv`, into `dir`
@@ -302,6 +280,7 @@ pub fn write_i2(dir: &Path, linked: &Linked, scope: Scope<'_>) -> Result<(), Out
     write_atomic(&dir.join("links.csv"), |w| {
         linked.write_i2(scope, io::sink(), w).map_err(export_io)
     })
+    .map(|_| ())
 }
 
 /// Entity types an alert may name (the truth table's, plus `node` and `device`).
@@ -313,6 +292,7 @@ const ENTITY_TYPES: [&str; 9] = [
 /// every line must name a known detector and entity type, an entity and a score in
 /// [0, 1]; the severity follows from the score.
 pub fn read_alerts(path: &Path) -> Result<Vec<Alert>, InputError> {
+    duanka_outdir::check_file(path, Verify::Contents).map_err(InputError::from)?;
     let names: Vec<&'static str> = registry(&Config::default())
         .iter()
         .map(|d| d.info().name)
@@ -362,44 +342,6 @@ pub fn read_alerts(path: &Path) -> Result<Vec<Alert>, InputError> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-
-    fn dir(name: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("duanka-output-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        d
-    }
-
-    #[test]
-    fn a_failed_write_keeps_the_old_file_and_leaves_no_temporary_one() {
-        let d = dir("atomic");
-        let path = d.join("alerts.jsonl");
-        write_atomic(&path, |w| w.write_all(b"old\n")).unwrap();
-        let e = write_atomic(&path, |w| {
-            w.write_all(b"half")?;
-            Err(io::Error::other("killed"))
-        })
-        .unwrap_err();
-        assert!(e.to_string().contains("alerts.jsonl: cannot write"), "{e}");
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "old\n");
-        let names: Vec<_> = std::fs::read_dir(&d)
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(names, ["alerts.jsonl"]);
-        write_atomic(&path, |w| w.write_all(b"new\n")).unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new\n");
-        std::fs::remove_dir_all(d).unwrap();
-    }
-
-    #[test]
-    fn the_staging_file_is_hidden_beside_the_final_one() {
-        assert_eq!(
-            staging_path(Path::new("out/summary.json")).unwrap(),
-            Path::new("out/.summary.json.tmp")
-        );
-        assert!(staging_path(Path::new("/")).is_err());
-    }
 
     #[test]
     fn scores_and_figures_are_rounded_to_four_places() {

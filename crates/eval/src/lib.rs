@@ -40,6 +40,9 @@ pub enum EvalError {
         line: u64,
         reason: String,
     },
+    /// The scan folder is incomplete, or not as its scan wrote it.
+    #[error(transparent)]
+    Folder(#[from] duanka_outdir::FolderError),
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> EvalError + '_ {
@@ -385,6 +388,11 @@ pub fn evaluate(
         Some(p) => read_negatives(p)?,
         None => BTreeMap::new(),
     };
+    duanka_outdir::check(
+        outdir,
+        &["alerts.jsonl", "clusters.jsonl"],
+        duanka_outdir::Verify::Contents,
+    )?;
     let alerts = read_alerts(&outdir.join("alerts.jsonl"))?;
     let clusters = read_clusters(&outdir.join("clusters.jsonl"))?;
     Ok(score(&truth, &negatives, &alerts, &clusters, min_severity))

@@ -1,10 +1,16 @@
 //! Diagnostics: bad rows are data, not errors. Every rejected row is counted with its
 //! file, line, column and reason; reports keep the first few per file and, on request,
-//! all of them.
+//! all of them; a [`RejectLog`] writes every one to a file as the read finds it.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use duanka_outdir::AtomicFile;
+
+use crate::IngestError;
 
 use serde::Serialize;
 
@@ -50,6 +56,90 @@ impl std::fmt::Display for Reject {
             write!(f, " (value {v:?})")?;
         }
         Ok(())
+    }
+}
+
+/// Every rejected row, written to a CSV file (`table,file,line,column,reason,value`) as
+/// the read finds it, so that a read with millions of rejects holds no more of them than
+/// its reports' samples. The file appears at its path, complete, at [`RejectLog::finish`];
+/// a read that fails leaves no file (and any earlier one as it was).
+pub struct RejectLog {
+    file: Mutex<Option<AtomicFile>>,
+    path: PathBuf,
+}
+
+impl RejectLog {
+    pub fn create(path: &Path) -> Result<RejectLog, IngestError> {
+        let write_error = |e: duanka_outdir::WriteError| IngestError::Write {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        };
+        // Often asked for inside the scan's output folder, which the scan creates later.
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            duanka_outdir::create_folder(dir).map_err(write_error)?;
+        }
+        let mut file = AtomicFile::create(path).map_err(write_error)?;
+        file.writer()
+            .write_all(b"table,file,line,column,reason,value\n")
+            .map_err(|e| IngestError::io(path, e))?;
+        Ok(RejectLog {
+            file: Mutex::new(Some(file)),
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub(crate) fn write(&self, r: &Reject) -> Result<(), IngestError> {
+        let mut guard = self.lock()?;
+        let Some(file) = guard.as_mut() else {
+            return Err(IngestError::Internal("rejects written after finish".into()));
+        };
+        let file_name = r.file.display().to_string();
+        let line = r.line.to_string();
+        let cells = [
+            r.table,
+            file_name.as_str(),
+            line.as_str(),
+            r.column.unwrap_or(""),
+            &r.reason,
+            r.value.as_deref().unwrap_or(""),
+        ];
+        let w = file.writer();
+        let written = (|| {
+            for (i, c) in cells.iter().enumerate() {
+                if i > 0 {
+                    w.write_all(b",")?;
+                }
+                write_cell(w, c)?;
+            }
+            w.write_all(b"\n")
+        })();
+        written.map_err(|e| IngestError::io(&self.path, e))
+    }
+
+    /// Puts the complete file in place.
+    pub fn finish(&self) -> Result<(), IngestError> {
+        let Some(file) = self.lock()?.take() else {
+            return Ok(());
+        };
+        file.commit().map_err(|e| IngestError::Write {
+            path: self.path.clone(),
+            reason: e.to_string(),
+        })?;
+        Ok(())
+    }
+
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Option<AtomicFile>>, IngestError> {
+        self.file.lock().map_err(|_| {
+            IngestError::Internal("a reader thread panicked while writing rejects".into())
+        })
+    }
+}
+
+fn write_cell(w: &mut dyn Write, s: &str) -> std::io::Result<()> {
+    if s.contains([',', '"', '\n', '\r']) {
+        write!(w, "\"{}\"", s.replace('"', "\"\""))
+    } else {
+        w.write_all(s.as_bytes())
     }
 }
 

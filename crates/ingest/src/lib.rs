@@ -26,7 +26,7 @@ use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use duanka_model::TimeParser;
 
-pub use diag::{FileReport, Reject, SAMPLE_PER_FILE, TableReport};
+pub use diag::{FileReport, Reject, RejectLog, SAMPLE_PER_FILE, TableReport};
 pub use parquet_in::{NORMALISED_KEY, NORMALISED_VERSION, is_normalised};
 pub use source::SourceFile;
 pub use spec::{Kind, TABLES, TableSpec};
@@ -42,6 +42,9 @@ pub enum IngestError {
     },
     #[error("{}: not a dataset folder (expected a folder holding tables such as sms.csv or sms/)", path.display())]
     NotADataset { path: PathBuf },
+    /// A folder `duanka convert` left incomplete, or whose files changed since.
+    #[error(transparent)]
+    Folder(#[from] duanka_outdir::FolderError),
     #[error("{}: not a CSV, NDJSON or Parquet file by its name (.csv, .ndjson, .jsonl, .parquet, optionally .gz/.zst); move it out of the table folder", path.display())]
     UnknownPart { path: PathBuf },
     #[error("table {table} is given more than once: {}", paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))]
@@ -95,6 +98,10 @@ impl IngestError {
 /// Called with the number of raw bytes consumed, from reader threads.
 pub type ProgressFn = Arc<dyn Fn(u64) + Send + Sync>;
 
+/// [`ReadOptions::max_record_bytes`] by default, in MiB: SMS texts and log lines are
+/// kilobytes; a record this long is a broken file.
+pub const DEFAULT_MAX_RECORD_MIB: usize = 64;
+
 /// How to read.
 #[derive(Clone)]
 pub struct ReadOptions {
@@ -106,6 +113,13 @@ pub struct ReadOptions {
     pub batch_rows: usize,
     /// Keep every rejected row in the reports, not only the first few per file.
     pub keep_all_rejects: bool,
+    /// Where every rejected row is written as it is found (the reports keep their
+    /// samples only, unless `keep_all_rejects`).
+    pub reject_log: Option<Arc<RejectLog>>,
+    /// Longest record (CSV row, NDJSON line) read, in bytes: a longer one stops the
+    /// file's read with an error rather than holding it. Checked as a record outgrows the
+    /// reader's 4 MiB blocks, so a limit below that stops records of 4 MiB or more.
+    pub max_record_bytes: usize,
     pub progress: Option<ProgressFn>,
     /// Where the reference tables the dataset lacks come from (see [`reference`]).
     pub reference: reference::ReferenceChoice,
@@ -123,6 +137,8 @@ impl Default for ReadOptions {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             batch_rows: 65_536,
             keep_all_rejects: false,
+            reject_log: None,
+            max_record_bytes: DEFAULT_MAX_RECORD_MIB << 20,
             progress: None,
             reference: reference::ReferenceChoice::Builtin,
             in_place: false,
@@ -137,6 +153,8 @@ impl std::fmt::Debug for ReadOptions {
             .field("threads", &self.threads)
             .field("batch_rows", &self.batch_rows)
             .field("keep_all_rejects", &self.keep_all_rejects)
+            .field("reject_log", &self.reject_log.is_some())
+            .field("max_record_bytes", &self.max_record_bytes)
             .field("reference", &self.reference)
             .field("in_place", &self.in_place)
             .finish()
@@ -217,10 +235,21 @@ impl DatasetPlan {
                 source::classify(name).map(|c| c.0)
             };
             let used = stem.is_some_and(|s| plan.tables.iter().any(|(t, _)| t.name == s));
-            if !used && !name.starts_with('.') {
+            if !used && !name.starts_with('.') && name != duanka_outdir::MANIFEST {
                 plan.ignored.push(p);
             }
         }
+        // A folder `duanka convert` wrote: complete, and its tables the files it wrote.
+        // Sizes only: a Parquet file read in place checks its own footer; a table added
+        // by hand beside them is read as any other.
+        let top: Vec<&str> = plan
+            .tables
+            .iter()
+            .flat_map(|(_, files)| files)
+            .filter(|f| f.path.parent() == Some(root))
+            .filter_map(|f| f.path.file_name().and_then(|n| n.to_str()))
+            .collect();
+        duanka_outdir::check(root, &top, duanka_outdir::Verify::ListedSizes)?;
         for r in reference::sources(&opts.reference)? {
             if !plan.tables.iter().any(|(t, _)| t.name == r.table()) {
                 plan.reference.push(r);
@@ -410,6 +439,19 @@ pub fn stream_table(
 ) -> Result<TableReport, IngestError> {
     let mut report = TableReport::new(spec.name);
     for f in files {
+        // Each reject as it is found: counted, logged, and kept as a sample.
+        let mut kept = 0usize;
+        let mut on_reject = |r: Reject| -> Result<(), IngestError> {
+            report.count_reject(&r);
+            if let Some(log) = &opts.reject_log {
+                log.write(&r)?;
+            }
+            if opts.keep_all_rejects || kept < SAMPLE_PER_FILE {
+                report.rejects.push(r);
+                kept += 1;
+            }
+            Ok(())
+        };
         let out = match f.format {
             source::Format::Parquet => {
                 let out = parquet_in::read_file(spec, f, opts)?;
@@ -418,13 +460,10 @@ pub fn stream_table(
                 }
                 out
             }
-            _ => text::stream_file(spec, f, opts, sink)?,
+            _ => text::stream_file(spec, f, opts, sink, &mut on_reject)?,
         };
-        for (i, r) in out.rejects.into_iter().enumerate() {
-            report.count_reject(&r);
-            if opts.keep_all_rejects || i < SAMPLE_PER_FILE {
-                report.rejects.push(r);
-            }
+        for r in out.rejects {
+            on_reject(r)?;
         }
         debug_assert_eq!(out.report.read, out.report.accepted + out.report.rejected);
         report.add_file(out.report);

@@ -11,7 +11,7 @@ use arrow::array::{
 };
 use arrow::datatypes::Int32Type;
 use duanka_model::{
-    Invalid, PeerForm, TimeParser, parse_imei, parse_imsi, parse_ip, parse_ip_or_cidr,
+    Invalid, PeerForm, TimeParser, half_width, parse_imei, parse_imsi, parse_ip, parse_ip_or_cidr,
     parse_money_fen, parse_msisdn, parse_peer,
 };
 
@@ -103,7 +103,15 @@ impl BatchBuilder {
                 };
                 continue;
             }
-            let Some(s) = fields.get(i).copied().flatten().filter(|s| !blank(s)) else {
+            // A database's spelling of null (`\N` from MySQL, `NULL`) is null in every
+            // column but free text, where it may be what somebody wrote.
+            let text = matches!(c.kind, Kind::Text);
+            let Some(s) = fields
+                .get(i)
+                .copied()
+                .flatten()
+                .filter(|s| !blank(s) && (text || !null_spelling(s)))
+            else {
                 if c.required {
                     return Err(RowError {
                         column: Some(c.name),
@@ -141,6 +149,13 @@ impl BatchBuilder {
     }
 
     fn parse(&mut self, kind: Kind, s: &str) -> Result<Cell, Invalid> {
+        let wide;
+        let s = if matches!(kind, Kind::Text | Kind::Code) {
+            s
+        } else {
+            wide = half_width(s);
+            &*wide
+        };
         Ok(match kind {
             // Derived columns are filled in `push_str`, never parsed from input.
             Kind::PeerKey(_) => Cell::Null,
@@ -274,6 +289,15 @@ pub fn code_key(code: &str) -> i64 {
 
 /// The widest table has 9 columns; rows are assembled in fixed arrays of this size.
 pub(crate) const MAX_COLS: usize = 16;
+
+/// `\N` or `NULL` (any case), padded or not. The first visible byte decides most calls.
+fn null_spelling(s: &str) -> bool {
+    let t = s.trim_start();
+    matches!(t.as_bytes().first(), Some(b'\\' | b'n' | b'N')) && {
+        let t = t.trim_end();
+        t == "\\N" || t.eq_ignore_ascii_case("null")
+    }
+}
 
 /// Empty or only whitespace. Most values start with a visible character, which decides
 /// it without scanning.

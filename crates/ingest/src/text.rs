@@ -21,6 +21,20 @@ use crate::{IngestError, ReadOptions};
 /// Bytes per block handed to a worker.
 const BLOCK: usize = 4 << 20;
 
+/// The error for a record that grew past `limit` bytes without ending: what is held
+/// stops there, whatever the file holds (a runaway quote can make the rest of a file
+/// one record, and a file without line ends is one line).
+fn record_too_long(path: &Path, line: u64, limit: usize) -> IngestError {
+    IngestError::Corrupt {
+        path: path.to_path_buf(),
+        line,
+        reason: format!(
+            "a record longer than {} MiB starts here (an unterminated quote, or no line ends?); the file is not read further (raise the limit with --max-record-mib)",
+            limit >> 20
+        ),
+    }
+}
+
 struct Block {
     seq: u64,
     data: Vec<u8>,
@@ -74,6 +88,83 @@ pub(crate) struct FileOutput {
     pub rejects: Vec<Reject>,
 }
 
+/// An encoding other than UTF-8, told from a file's first block.
+enum Encoding {
+    /// Unreadable as text: every character carries a NUL byte.
+    Utf16(String),
+    /// Readable in its ASCII parts: a note for the file, its other rows are rejected.
+    Gb18030(String),
+}
+
+fn not_utf8(head: &[u8], path: &Path) -> Option<Encoding> {
+    let name = path
+        .file_name()
+        .map_or_else(|| "FILE".to_string(), |n| n.to_string_lossy().into_owned());
+    let utf16 = |order: &str| {
+        Encoding::Utf16(format!(
+            "the file is UTF-16{order}, not UTF-8 (as some Windows tools save CSV): convert it first, e.g. `iconv -f UTF-16 -t UTF-8 {name} > {name}.utf8`"
+        ))
+    };
+    if head.starts_with(&[0xFF, 0xFE]) {
+        return Some(utf16(" (little-endian)"));
+    }
+    if head.starts_with(&[0xFE, 0xFF]) {
+        return Some(utf16(" (big-endian)"));
+    }
+    // Without a BOM: ASCII text in UTF-16 has a NUL in every other byte.
+    let sample = &head[..head.len().min(4096) & !1];
+    if sample.len() >= 16 {
+        let nul = |k: usize| {
+            sample
+                .iter()
+                .skip(k)
+                .step_by(2)
+                .filter(|b| **b == 0)
+                .count()
+        };
+        let half = sample.len() / 2;
+        let (mostly, rarely) = (|n: usize| n * 10 >= half * 9, |n: usize| n * 10 <= half);
+        // One byte of each pair NUL, the other not: a run of NULs alone (a file padded
+        // or cut) is not UTF-16.
+        if (mostly(nul(0)) && rarely(nul(1))) || (mostly(nul(1)) && rarely(nul(0))) {
+            return Some(utf16(""));
+        }
+    }
+    let Err(e) = std::str::from_utf8(head) else {
+        return None;
+    };
+    // A character cut by the end of the block is not a fault of the file.
+    e.error_len()?;
+    looks_gb18030(head).then(|| {
+        Encoding::Gb18030(format!(
+            "not UTF-8: the bytes look GB18030/GBK-encoded (as exports from Chinese Windows systems are); the rows holding them are rejected; convert the file first, e.g. `iconv -f GB18030 -t UTF-8 {name} > {name}.utf8`"
+        ))
+    })
+}
+
+/// Whether nearly every non-ASCII byte pairs up as a GBK/GB18030 two-byte character
+/// (lead 0x81 to 0xFE, trail 0x40 to 0xFE but 0x7F). Asked only of text that is not
+/// UTF-8, whose Chinese characters would pair up as well.
+fn looks_gb18030(b: &[u8]) -> bool {
+    let (mut pairs, mut stray, mut i) = (0usize, 0usize, 0usize);
+    while i < b.len() {
+        let c = b[i];
+        if c < 0x80 {
+            i += 1;
+        } else if (0x81..=0xFE).contains(&c)
+            && b.get(i + 1)
+                .is_some_and(|t| (0x40..=0xFE).contains(t) && *t != 0x7F)
+        {
+            pairs += 1;
+            i += 2;
+        } else {
+            stray += 1;
+            i += 1;
+        }
+    }
+    pairs >= 2 && stray * 20 <= pairs
+}
+
 /// Reads until `buf` holds `target` bytes or the input ends; returns whether it ended.
 fn fill(
     input: &mut dyn Read,
@@ -105,6 +196,7 @@ pub(crate) fn stream_file(
     file: &SourceFile,
     opts: &ReadOptions,
     sink: &mut dyn FnMut(RecordBatch) -> Result<(), IngestError>,
+    on_reject: &mut dyn FnMut(Reject) -> Result<(), IngestError>,
 ) -> Result<FileOutput, IngestError> {
     let progress = opts.progress.clone();
     let mut input = file.open(move |n| {
@@ -125,6 +217,35 @@ pub(crate) fn stream_file(
     let mut eof = fill(&mut input, &mut buf, BLOCK, path, 1)?;
     if buf.starts_with(b"\xEF\xBB\xBF") {
         buf.drain(..3);
+    }
+    if let Some(reason) = not_utf8(&buf, &file.path) {
+        match reason {
+            Encoding::Utf16(reason) => {
+                return Err(IngestError::Corrupt {
+                    path: path.to_path_buf(),
+                    line: 0,
+                    reason,
+                });
+            }
+            Encoding::Gb18030(note) => report.notes.push(note),
+        }
+    }
+    // Line ends of CR alone (classic Mac OS, some old exporters): records end at `\n`
+    // here, so such a file would be read as one header and nothing else.
+    if memchr::memchr(b'\n', &buf).is_none()
+        && memchr::memchr(b'\r', &buf).is_some_and(|k| k + 1 < buf.len())
+    {
+        let name = file
+            .path
+            .file_name()
+            .map_or_else(|| "FILE".into(), |n| n.to_string_lossy());
+        return Err(IngestError::Corrupt {
+            path: path.to_path_buf(),
+            line: 0,
+            reason: format!(
+                "its lines end in CR alone (no LF): convert it first, e.g. `tr '\\r' '\\n' < {name} > {name}.lf`"
+            ),
+        });
     }
     if eof && buf.iter().all(u8::is_ascii_whitespace) {
         let note = if quoting {
@@ -151,6 +272,9 @@ pub(crate) fn stream_file(
             if eof {
                 break buf.len();
             }
+            if buf.len() > opts.max_record_bytes {
+                return Err(record_too_long(path, 1, opts.max_record_bytes));
+            }
             let target = buf.len() + BLOCK;
             eof = fill(&mut input, &mut buf, target, path, 1)?;
         };
@@ -171,7 +295,7 @@ pub(crate) fn stream_file(
     let (free_tx, free_rx) = mpsc::channel::<Vec<u8>>();
     let format = file.format;
 
-    let (rejects, read_result) = std::thread::scope(|s| {
+    let read_result = std::thread::scope(|s| {
         for _ in 0..threads {
             let rx = Arc::clone(&work_rx);
             let tx = done_tx.clone();
@@ -209,6 +333,7 @@ pub(crate) fn stream_file(
         }
         drop(done_tx);
         drop(free_tx);
+        let max_record = opts.max_record_bytes;
         let reader = s.spawn(move || -> Result<(), IngestError> {
             let mut splitter = if quoting {
                 Splitter::csv()
@@ -257,6 +382,9 @@ pub(crate) fn stream_file(
                     }
                     _ => {
                         // One record longer than a block: keep reading until it ends.
+                        if buf.len() > max_record {
+                            return Err(record_too_long(path, line, max_record));
+                        }
                         let target = buf.len() + BLOCK;
                         eof = fill(&mut input, &mut buf, target, path, line)?;
                     }
@@ -266,7 +394,6 @@ pub(crate) fn stream_file(
         // Blocks come back in any order; each goes to the sink once all before it have.
         let mut pending: BTreeMap<u64, Parsed> = BTreeMap::new();
         let mut next = 0u64;
-        let mut rejects = Vec::new();
         let mut sunk: Result<(), IngestError> = Ok(());
         for p in done_rx {
             pending.insert(p.seq, p);
@@ -275,7 +402,11 @@ pub(crate) fn stream_file(
                 report.read += p.read;
                 report.accepted += p.accepted;
                 report.rejected += p.rejects.len() as u64;
-                rejects.extend(p.rejects);
+                for r in p.rejects {
+                    if sunk.is_ok() {
+                        sunk = on_reject(r);
+                    }
+                }
                 for b in p.batches {
                     if sunk.is_ok() {
                         sunk = sink(b);
@@ -286,14 +417,14 @@ pub(crate) fn stream_file(
         let read_result = reader
             .join()
             .unwrap_or_else(|_| Err(IngestError::Internal("reader thread panicked".into())));
-        (rejects, read_result.and(sunk))
+        read_result.and(sunk)
     });
     read_result?;
     debug_assert_eq!(report.read, report.accepted + report.rejected);
     Ok(FileOutput {
         batches: Vec::new(),
         report,
-        rejects,
+        rejects: Vec::new(),
     })
 }
 
@@ -427,6 +558,27 @@ fn parse_csv(
         // One UTF-8 check per record; only a record that fails it is checked field by field
         // to name the column.
         let pushed = match std::str::from_utf8(rec.as_slice()) {
+            // A NUL is valid UTF-8 but no value of the contract holds one: binary data
+            // in a text column, or a file cut and padded.
+            Ok(_) if memchr::memchr(0, rec.as_slice()).is_some() => {
+                let column = columns
+                    .iter()
+                    .zip(spec.columns)
+                    .find(|(src, _)| {
+                        src.and_then(|j| rec.get(j))
+                            .is_some_and(|f| memchr::memchr(0, f).is_some())
+                    })
+                    .map(|(_, c)| c.name);
+                let e = RowError {
+                    column,
+                    reason: Cow::Borrowed("NUL byte in the row (binary data in a text file?)"),
+                    value: Some(Reject::clip(
+                        &rec.iter().collect::<Vec<_>>().join(&b","[..]),
+                    )),
+                };
+                out.rejects.push(reject(spec, path, line, e));
+                continue;
+            }
             Ok(whole) => {
                 let mut fields: [Option<&str>; MAX_COLS] = [None; MAX_COLS];
                 for (f, src) in fields.iter_mut().zip(columns) {

@@ -3,12 +3,15 @@
 //! key, marked so that later reads skip parsing and a query engine can scan it in place.
 
 use std::fs::File;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use arrow::array::RecordBatch;
 use arrow::compute::{SortColumn, concat_batches, lexsort_to_indices, take_record_batch};
+use duanka_outdir::Batch;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
+use parquet::errors::ParquetError;
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 
@@ -46,12 +49,22 @@ fn sort_rows(spec: &TableSpec, batches: &[RecordBatch]) -> Result<RecordBatch, I
     take_record_batch(&all, &idx).map_err(internal)
 }
 
-/// Writes `table` to `dir/NAME.parquet`, sorted, zstd-compressed and marked normalised.
-pub fn write_normalised(table: &Table, dir: &Path) -> Result<PathBuf, IngestError> {
-    std::fs::create_dir_all(dir).map_err(|e| IngestError::io(dir, e))?;
-    let path = dir.join(format!("{}.parquet", table.name()));
-    write_file(table.spec, &sorted(table)?, &path)?;
-    Ok(path)
+/// Stages `table` as `NAME.parquet` in `batch` (`duanka convert`'s folder, committed
+/// once every table is written), sorted, zstd-compressed and marked normalised.
+pub fn stage_normalised(table: &Table, batch: &mut Batch) -> Result<PathBuf, IngestError> {
+    let name = format!("{}.parquet", table.name());
+    let rows = sorted(table)?;
+    batch
+        .write(&name, |w| {
+            write_parquet(table.spec, &rows, w).map_err(std::io::Error::other)
+        })
+        .map_err(|e| IngestError::Write {
+            path: batch.dir().join(&name),
+            // The path is said already; the reason is what the write met.
+            reason: std::error::Error::source(&e)
+                .map_or_else(|| e.to_string(), ToString::to_string),
+        })?;
+    Ok(batch.dir().join(name))
 }
 
 /// Writes a table that arrives batch by batch in parts of at most `part_rows` rows,
@@ -123,19 +136,25 @@ fn write_file(spec: &TableSpec, batch: &RecordBatch, path: &Path) -> Result<(), 
         path: path.to_path_buf(),
         reason: e.to_string(),
     };
+    let file = File::create(path).map_err(|e| IngestError::io(path, e))?;
+    write_parquet(spec, batch, file).map_err(|e| fail(&e))
+}
+
+fn write_parquet<W: Write + Send>(
+    spec: &TableSpec,
+    batch: &RecordBatch,
+    to: W,
+) -> Result<(), ParquetError> {
     let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(
-            ZstdLevel::try_new(1).map_err(|e| fail(&e))?,
-        ))
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(1)?))
         .set_max_row_group_row_count(Some(ROW_GROUP))
         .set_key_value_metadata(Some(vec![KeyValue::new(
             NORMALISED_KEY.to_string(),
             NORMALISED_VERSION.to_string(),
         )]))
         .build();
-    let file = File::create(path).map_err(|e| IngestError::io(path, e))?;
-    let mut w = ArrowWriter::try_new(file, spec.schema(), Some(props)).map_err(|e| fail(&e))?;
-    w.write(batch).map_err(|e| fail(&e))?;
-    w.close().map_err(|e| fail(&e))?;
+    let mut w = ArrowWriter::try_new(to, spec.schema(), Some(props))?;
+    w.write(batch)?;
+    w.close()?;
     Ok(())
 }

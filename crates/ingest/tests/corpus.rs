@@ -252,3 +252,93 @@ proptest::proptest! {
         std::fs::remove_dir_all(dir).unwrap();
     }
 }
+
+#[test]
+fn a_two_gigabyte_line_stops_the_read_at_the_record_limit_with_its_line() {
+    let dir = temp_dataset("two-gb-line");
+    let path = dir.join("sms.csv");
+    let mut head = String::from(HEADER);
+    head.push_str("2025-10-14 21:05:00,MT,13312345678,1069012345,short,otp,radio\n");
+    // A quote opened and never closed: the rest of the file is one record. The 2 GB are
+    // a sparse file, so the test costs no disk; the reader must stop at the limit
+    // without holding the rest.
+    head.push_str("2025-10-14 21:05:00,MT,13312345678,1069012345,\"runaway");
+    std::fs::write(&path, &head).unwrap();
+    let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    f.set_len(2 << 30).unwrap();
+    drop(f);
+    let e = read_dataset(&dir, &opts()).unwrap_err().to_string();
+    assert_eq!(
+        e,
+        format!(
+            "{}:3: a record longer than 64 MiB starts here (an unterminated quote, or no line ends?); the file is not read further (raise the limit with --max-record-mib)",
+            path.display()
+        )
+    );
+    // A smaller limit: a 9 MiB line (longer than the reader's 4 MiB blocks, past which
+    // a record's length is checked) is refused at 1 MiB, its line named.
+    std::fs::write(
+        &path,
+        format!(
+            "{HEADER}2025-10-14 21:05:00,MT,13312345678,1069012345,ok,otp,radio\n2025-10-14 21:05:00,MT,13312345678,1069012345,{},otp,radio\n",
+            "x".repeat(9 << 20)
+        ),
+    )
+    .unwrap();
+    let small = ReadOptions {
+        max_record_bytes: 1 << 20,
+        ..opts()
+    };
+    let e = read_dataset(&dir, &small).unwrap_err().to_string();
+    assert!(
+        e.starts_with(&format!("{}:3: a record longer than 1 MiB", path.display())),
+        "{e}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn every_reject_goes_to_the_log_as_it_is_found_and_the_report_keeps_samples() {
+    let dir = temp_dataset("reject-log");
+    let rows = 200_000;
+    let mut data = String::from(HEADER);
+    for i in 0..rows {
+        // Every row bad, each in its own way enough to be told apart.
+        data.push_str(&format!(
+            "2025-10-14 21:05:00,MT,bad{i},1069012345,\"code, {i}\",otp,radio\n"
+        ));
+    }
+    std::fs::write(dir.join("sms.csv"), &data).unwrap();
+    let log_path = dir.join("out/rejects.csv");
+    let log = std::sync::Arc::new(duanka_ingest::RejectLog::create(&log_path).unwrap());
+    let with_log = ReadOptions {
+        keep_all_rejects: false,
+        reject_log: Some(std::sync::Arc::clone(&log)),
+        ..opts()
+    };
+    let ds = read_dataset(&dir, &with_log).unwrap();
+    assert!(!log_path.exists(), "the log appears only when finished");
+    log.finish().unwrap();
+    check_invariants(&ds);
+    let t = ds.table("sms").unwrap();
+    assert_eq!(t.report.rejected, rows);
+    assert_eq!(t.report.rejects.len(), duanka_ingest::SAMPLE_PER_FILE);
+    let text = std::fs::read_to_string(&log_path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len() as u64, rows + 1);
+    assert_eq!(lines[0], "table,file,line,column,reason,value");
+    let sms = dir.join("sms.csv");
+    assert_eq!(
+        lines[1],
+        format!(
+            "sms,{},2,msisdn,number may only hold digits, spaces, '-', '(', ')' and a leading '+',bad0",
+            sms.display()
+        )
+        .replace(
+            "number may only hold digits, spaces, '-', '(', ')' and a leading '+'",
+            "\"number may only hold digits, spaces, '-', '(', ')' and a leading '+'\""
+        )
+    );
+    assert!(lines[rows as usize].ends_with(&format!(",bad{}", rows - 1)));
+    std::fs::remove_dir_all(dir).unwrap();
+}

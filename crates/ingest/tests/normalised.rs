@@ -25,13 +25,20 @@ fn all_rows(ds: &duanka_ingest::Dataset, table: &str) -> RecordBatch {
     concat_batches(&t.schema(), &t.batches).unwrap()
 }
 
+/// `duanka convert`'s way for one table: staged, then committed with its manifest.
+fn write_normalised(table: &duanka_ingest::Table, dir: &std::path::Path) {
+    let mut batch = duanka_outdir::Batch::replace(dir, "duanka convert", &[]).unwrap();
+    write::stage_normalised(table, &mut batch).unwrap();
+    batch.commit().unwrap();
+}
+
 #[test]
 fn the_cache_keeps_every_column_including_derived_ones() {
     let opts = ReadOptions::default();
     let src = read_dataset(&root().join("examples/tiny"), &opts).unwrap();
     let dir = temp("cache");
     let sms = src.table("sms").unwrap();
-    write::write_normalised(sms, &dir).unwrap();
+    write_normalised(sms, &dir);
     let back = read_dataset(&dir, &opts).unwrap();
     let expected = write::sorted(sms).unwrap();
     let got = all_rows(&back, "sms");
@@ -45,7 +52,7 @@ fn only_files_duanka_wrote_are_left_in_place() {
     let opts = ReadOptions::default();
     let src = read_dataset(&root().join("examples/tiny"), &opts).unwrap();
     let dir = temp("take");
-    write::write_normalised(src.table("sms").unwrap(), &dir).unwrap();
+    write_normalised(src.table("sms").unwrap(), &dir);
     // A Parquet file of the same table written by anyone else goes through the parsers.
     let calls = src.table("calls").unwrap();
     let foreign = std::fs::File::create(dir.join("calls.parquet")).unwrap();

@@ -25,6 +25,7 @@ pub fn parse_imei(s: &str) -> Parsed<i64> {
                 value = value * 10 + u64::from(b - b'0');
             }
             b' ' | b'-' | b'/' => {}
+            _ if crate::is_scientific(s) => return Err(crate::SPREADSHEET),
             _ => {
                 return Err(Invalid(
                     "IMEI may only hold digits (and '-', ' ' or '/' separators)",

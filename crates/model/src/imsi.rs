@@ -11,6 +11,9 @@ pub fn parse_imsi(s: &str) -> Parsed<i64> {
     }
     let b = s.as_bytes();
     if !b.iter().all(u8::is_ascii_digit) {
+        if crate::is_scientific(s) {
+            return Err(crate::SPREADSHEET);
+        }
         return Err(Invalid("IMSI may only hold digits"));
     }
     if b.len() != 15 {

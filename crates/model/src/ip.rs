@@ -5,7 +5,11 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::{Invalid, Parsed};
 
-/// Parses an IPv4 or IPv6 address. Surrounding brackets (`[::1]`) are accepted.
+/// Parses an IPv4 or IPv6 address. Surrounding brackets (`[::1]`) are accepted. An IPv6
+/// zone (`fe80::1%eth0`) is dropped: it names an interface of the host that logged the
+/// address, not another host. An IPv4-mapped IPv6 address (`::ffff:10.0.0.1`, how a
+/// dual-stack socket logs an IPv4 peer) is that IPv4 address, so that it meets the
+/// inventory's row for it.
 pub fn parse_ip(s: &str) -> Parsed<IpAddr> {
     let t = s.trim();
     let t = t
@@ -15,8 +19,28 @@ pub fn parse_ip(s: &str) -> Parsed<IpAddr> {
     if t.is_empty() {
         return Err(Invalid("empty IP address"));
     }
-    t.parse::<IpAddr>()
-        .map_err(|_| Invalid("not an IPv4 or IPv6 address"))
+    let (t, zone) = match t.split_once('%') {
+        Some((a, z)) => (a, Some(z)),
+        None => (t, None),
+    };
+    let ip = t.parse::<IpAddr>().map_err(|_| {
+        let with_port = t
+            .rsplit_once(':')
+            .is_some_and(|(a, p)| a.parse::<Ipv4Addr>().is_ok() && p.parse::<u16>().is_ok());
+        if with_port {
+            Invalid("an IPv4 address with a port (10.0.0.1:5000): the port goes in its own column")
+        } else {
+            Invalid("not an IPv4 or IPv6 address")
+        }
+    })?;
+    match (ip, zone) {
+        (IpAddr::V4(_), Some(_)) => Err(Invalid("a zone (%…) belongs to an IPv6 address")),
+        (_, Some(z)) if z.is_empty() || !z.bytes().all(|b| b.is_ascii_graphic()) => {
+            Err(Invalid("empty or unprintable IPv6 zone after %"))
+        }
+        (IpAddr::V6(v), _) => Ok(v.to_ipv4_mapped().map_or(IpAddr::V6(v), IpAddr::V4)),
+        (v4, None) => Ok(v4),
+    }
 }
 
 /// A network block. The host bits are cleared on parse, so `10.1.2.3/24` means
@@ -108,10 +132,16 @@ pub fn parse_cidr(s: &str) -> Parsed<Cidr> {
         return Err(Invalid("CIDR block must be written address/prefix"));
     };
     let addr = parse_ip(a)?;
-    let prefix: u8 = p
+    let mut prefix: u8 = p
         .trim()
         .parse()
         .map_err(|_| Invalid("CIDR prefix length is not a number"))?;
+    if addr.is_ipv4() && a.contains(':') {
+        // An IPv4-mapped block: its prefix counts the 96 bits of the mapping too.
+        prefix = prefix
+            .checked_sub(96)
+            .ok_or(Invalid("an IPv4-mapped block needs a prefix of 96 or more"))?;
+    }
     let (addr, max) = match addr {
         IpAddr::V4(v) => (
             IpAddr::V4(Ipv4Addr::from(u32::from(v) & mask_v4(prefix.min(32)))),
@@ -291,6 +321,22 @@ mod tests {
             Err(Invalid("not an IPv4 or IPv6 address"))
         );
         assert_eq!(parse_ip(""), Err(Invalid("empty IP address")));
+        assert_eq!(parse_ip("fe80::1%eth0"), Ok(ip("fe80::1")));
+        assert_eq!(parse_ip("[fe80::1%25]"), Ok(ip("fe80::1")));
+        assert_eq!(
+            parse_ip("10.0.0.1%eth0"),
+            Err(Invalid("a zone (%…) belongs to an IPv6 address"))
+        );
+        assert_eq!(
+            parse_ip("fe80::1%"),
+            Err(Invalid("empty or unprintable IPv6 zone after %"))
+        );
+        assert_eq!(parse_ip("::ffff:10.0.0.1"), Ok(ip("10.0.0.1")));
+        assert_eq!(
+            parse_cidr("::ffff:10.20.0.0/112").unwrap().to_string(),
+            "10.20.0.0/16"
+        );
+        assert!(parse_cidr("::ffff:10.20.0.0/64").is_err());
         assert_eq!(
             parse_cidr("10.1.2.3/24").unwrap().to_string(),
             "10.1.2.0/24"

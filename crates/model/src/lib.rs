@@ -33,11 +33,32 @@ impl std::error::Error for Invalid {}
 /// Result of parsing one value.
 pub type Parsed<T> = Result<T, Invalid>;
 
+/// What a spreadsheet did to a long number it showed in scientific notation (`1.33E+10`):
+/// the digits past the sixth are gone, and no parser can bring them back.
+pub(crate) const SPREADSHEET: Invalid = Invalid(
+    "a spreadsheet's scientific notation (1.33E+10): its digits are lost; export the column as text",
+);
+
+/// Whether `s` is a number in scientific notation, as spreadsheets show long numbers.
+pub(crate) fn is_scientific(s: &str) -> bool {
+    let t = s.trim();
+    let Some((mantissa, exp)) = t.split_once(['E', 'e']) else {
+        return false;
+    };
+    let exp = exp.strip_prefix('+').unwrap_or(exp);
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, "0"));
+    !int.is_empty()
+        && !exp.is_empty()
+        && [int, frac, exp]
+            .iter()
+            .all(|p| p.bytes().all(|b| b.is_ascii_digit()))
+}
+
 pub use alert::{Alert, Figure, Severity};
 pub use imei::{format_imei, imei_luhn_ok, imei_tac, luhn_check_digit, parse_imei};
 pub use imsi::{ImsiInfo, imsi_info, parse_imsi};
 pub use ip::{Cidr, CidrTable, is_private, parse_cidr, parse_ip, parse_ip_or_cidr};
 pub use money::parse_money_fen;
 pub use msisdn::{PeerForm, china_segment, format_msisdn, msisdn_block, parse_msisdn, parse_peer};
-pub use text::{Direction, one_of, parse_bool};
+pub use text::{Direction, half_width, one_of, parse_bool};
 pub use time::{TimeParser, format_utc};

@@ -2,7 +2,12 @@
 
 use crate::{Invalid, Parsed};
 
-/// Parses `150000`, `150000.5` or `150000.00` yuan into fen (`15000000`).
+const SHAPE: Invalid = Invalid("amount must be decimal yuan such as 150000, 150,000.00 or 15万");
+
+/// Parses yuan into fen (`15000000`): `150000`, `150000.5`, `150000.00`, with the forms
+/// Chinese case records carry: a leading `¥` or `￥`, a trailing `元`, thousands grouped
+/// by commas (`150,000.00`; groups of three only, so that a decimal comma is refused
+/// rather than misread) and `万` for ten thousand (`15万`, `1.5万元`).
 pub fn parse_money_fen(s: &str) -> Parsed<i64> {
     let t = s.trim();
     if t.is_empty() {
@@ -12,36 +17,68 @@ pub fn parse_money_fen(s: &str) -> Parsed<i64> {
         Some(r) => (true, r),
         None => (false, t),
     };
+    let t = t.strip_prefix(['¥', '￥']).unwrap_or(t).trim_start();
+    let t = t.strip_suffix('元').unwrap_or(t).trim_end();
+    let (t, wan) = match t.strip_suffix('万') {
+        Some(r) => (r.trim_end(), true),
+        None => (t, false),
+    };
     let (whole, frac) = match t.split_once('.') {
         Some((w, f)) => (w, f),
         None => (t, ""),
     };
+    let whole = ungroup(whole).ok_or(SHAPE)?;
     if whole.is_empty()
         || !whole.bytes().all(|c| c.is_ascii_digit())
         || !frac.bytes().all(|c| c.is_ascii_digit())
     {
-        return Err(Invalid(
-            "amount must be decimal yuan such as 150000 or 150000.00",
-        ));
+        return Err(SHAPE);
     }
-    if frac.len() > 2 {
+    // Fen per unit of the amount as written, and the decimals that stay above one fen.
+    let (unit, places): (i64, usize) = if wan { (1_000_000, 6) } else { (100, 2) };
+    if frac.len() > places {
         return Err(Invalid(
             "amount has more than 2 decimal places (below one fen)",
         ));
     }
-    let yuan: i64 = whole.parse().map_err(|_| Invalid("amount is too large"))?;
-    let mut fen_part: i64 = frac.parse().unwrap_or(0);
-    if frac.len() == 1 {
-        fen_part *= 10;
+    let too_large = Invalid("amount is too large");
+    let units: i64 = whole.parse().map_err(|_| too_large)?;
+    let mut part: i64 = if frac.is_empty() {
+        0
+    } else {
+        frac.parse().map_err(|_| too_large)?
+    };
+    for _ in frac.len()..places {
+        part *= 10;
     }
-    let v = yuan
-        .checked_mul(100)
-        .and_then(|v| v.checked_add(fen_part))
-        .ok_or(Invalid("amount is too large"))?;
+    let v = units
+        .checked_mul(unit)
+        .and_then(|v| v.checked_add(part))
+        .ok_or(too_large)?;
     if neg {
         return Err(Invalid("amount must not be negative"));
     }
     Ok(v)
+}
+
+/// `150,000` as `150000`; `None` when commas are there but not every three digits.
+fn ungroup(whole: &str) -> Option<std::borrow::Cow<'_, str>> {
+    if !whole.contains(',') {
+        return Some(std::borrow::Cow::Borrowed(whole));
+    }
+    let mut groups = whole.split(',');
+    let first = groups.next()?;
+    if first.is_empty() || first.len() > 3 {
+        return None;
+    }
+    let mut out = String::from(first);
+    for g in groups {
+        if g.len() != 3 {
+            return None;
+        }
+        out.push_str(g);
+    }
+    Some(std::borrow::Cow::Owned(out))
 }
 
 #[cfg(test)]
@@ -67,18 +104,15 @@ mod tests {
             parse_money_fen("-5"),
             Err(Invalid("amount must not be negative"))
         );
-        assert_eq!(
-            parse_money_fen("1,000"),
-            Err(Invalid(
-                "amount must be decimal yuan such as 150000 or 150000.00"
-            ))
-        );
-        assert_eq!(
-            parse_money_fen("¥100"),
-            Err(Invalid(
-                "amount must be decimal yuan such as 150000 or 150000.00"
-            ))
-        );
+        assert_eq!(parse_money_fen("1,000"), Ok(100_000));
+        assert_eq!(parse_money_fen("150,000.50"), Ok(15_000_050));
+        assert_eq!(parse_money_fen("¥100"), Ok(10_000));
+        assert_eq!(parse_money_fen("￥ 100.5元"), Ok(10_050));
+        assert_eq!(parse_money_fen("15万"), Ok(15_000_000));
+        assert_eq!(parse_money_fen("1.5万元"), Ok(1_500_000));
+        for bad in ["1,5", "1,0000", ",100", "15万万", "abc", "1.2.3"] {
+            assert_eq!(parse_money_fen(bad), Err(SHAPE), "{bad}");
+        }
         assert_eq!(
             parse_money_fen("99999999999999999999"),
             Err(Invalid("amount is too large"))

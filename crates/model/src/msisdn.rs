@@ -17,8 +17,10 @@ pub fn parse_msisdn(s: &str) -> Parsed<i64> {
         return Err(Invalid("empty number"));
     }
     let bytes = s.as_bytes();
-    let (plus, rest) = match bytes.first() {
-        Some(b'+') => (true, &bytes[1..]),
+    let (plus, rest) = match bytes {
+        [b'+', rest @ ..] => (true, rest),
+        // `(+86) 138 0013 8000`: the country code in brackets.
+        [b'(', b'+', rest @ ..] => (true, rest),
         _ => (false, bytes),
     };
     let mut value: u64 = 0;
@@ -37,6 +39,7 @@ pub fn parse_msisdn(s: &str) -> Parsed<i64> {
                 value = value * 10 + u64::from(b - b'0');
             }
             b' ' | b'-' | b'(' | b')' | b'.' => {}
+            _ if crate::is_scientific(s) => return Err(crate::SPREADSHEET),
             _ => {
                 return Err(Invalid(
                     "number may only hold digits, spaces, '-', '(', ')' and a leading '+'",

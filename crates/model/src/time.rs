@@ -9,10 +9,20 @@ use jiff::tz::TimeZone;
 
 use crate::{Invalid, Parsed};
 
-/// Earliest and latest accepted instants (1970-01-01 and 2100-01-01 UTC). Telecom
-/// records outside that span are typing errors, often milliseconds sent as seconds.
+/// Earliest and latest accepted instants (1970-01-01 and 2090-01-01 UTC). A record before
+/// 1970 is an unset clock (epoch 0 written in a zone west of UTC reads 1969-12-31); one
+/// after 2089 is a placeholder such as 2099-12-31 23:59:59 or 9999-12-31, never an event.
 const MIN_EPOCH: i64 = 0;
-const MAX_EPOCH: i64 = 4_102_444_800;
+const MAX_EPOCH: i64 = 3_786_912_000;
+
+/// Epoch milliseconds from 2000 to the end of the span: what a 13-digit epoch value in
+/// a telecom export is.
+const MS_SPAN: std::ops::Range<i64> = 946_684_800_000..MAX_EPOCH * 1000;
+
+const BEFORE_1970: Invalid =
+    Invalid("time before 1970: an unset clock (epoch 0 read in a zone west of UTC?)");
+const AFTER_2089: Invalid =
+    Invalid("time after 2089: a placeholder date (2099-12-31, 9999-12-31), not an event");
 
 /// Slots of the offset cache: more than the hours of a month, so that records spread
 /// over weeks in any order still hit it.
@@ -74,10 +84,24 @@ impl TimeParser {
             let v: i64 = t
                 .parse()
                 .map_err(|_| Invalid("epoch seconds out of range"))?;
-            return check_range(
-                v,
-                "epoch seconds outside 1970–2100 (milliseconds instead of seconds?)",
-            );
+            if v >= MAX_EPOCH && MS_SPAN.contains(&v) {
+                return Err(Invalid(
+                    "epoch milliseconds where the contract takes epoch seconds (divide by 1000)",
+                ));
+            }
+            if v >= MAX_EPOCH
+                && (MS_SPAN.start * 1000..MS_SPAN.end.saturating_mul(1000)).contains(&v)
+            {
+                return Err(Invalid(
+                    "epoch microseconds where the contract takes epoch seconds (divide by 1,000,000)",
+                ));
+            }
+            return check_range(v);
+        }
+        if b.len() >= 10 && b[4] == b'/' && b[7] == b'/' {
+            return Err(Invalid(
+                "date written with '/' (2025/10/14): the contract takes YYYY-MM-DD HH:MM:SS",
+            ));
         }
         if b.len() < 19 {
             return Err(Invalid(
@@ -86,11 +110,14 @@ impl TimeParser {
         }
         let (local, rest) = civil(b)?;
         if rest.is_empty() {
+            // Checked first on the wall clock too: the zone database stops short of some
+            // years, and 9999-12-31 has no offset to look up.
+            check_range(local)?;
             let off = self.offset_for_local(local)?;
-            return check_range(local - off, "time outside 1970–2100");
+            return check_range(local - off);
         }
         let off = parse_offset(rest)?;
-        check_range(local - off, "time outside 1970–2100")
+        check_range(local - off)
     }
 
     fn offset_for_local(&mut self, local: i64) -> Parsed<i64> {
@@ -111,7 +138,7 @@ impl TimeParser {
             (secs % 60) as i8,
             0,
         )
-        .map_err(|_| Invalid("time outside 1970–2100"))?;
+        .map_err(|_| AFTER_2089)?;
         let ts = self
             .zone
             .to_ambiguous_timestamp(dt)
@@ -123,11 +150,13 @@ impl TimeParser {
     }
 }
 
-fn check_range(v: i64, reason: &'static str) -> Parsed<i64> {
-    if (MIN_EPOCH..MAX_EPOCH).contains(&v) {
-        Ok(v)
+fn check_range(v: i64) -> Parsed<i64> {
+    if v < MIN_EPOCH {
+        Err(BEFORE_1970)
+    } else if v >= MAX_EPOCH {
+        Err(AFTER_2089)
     } else {
-        Err(Invalid(reason))
+        Ok(v)
     }
 }
 
@@ -288,7 +317,7 @@ mod tests {
             Err("time must be RFC 3339, YYYY-MM-DD HH:MM:SS or epoch seconds"),
         );
         check(
-            "2025/10/14 21:05:00",
+            "2025-10-14 21:05:0",
             Err("time must be RFC 3339, YYYY-MM-DD HH:MM:SS or epoch seconds"),
         );
         check("2025-13-14 21:05:00", Err("month must be 01 to 12"));
@@ -306,13 +335,26 @@ mod tests {
         );
         check(
             "1760447100000",
-            Err("epoch seconds outside 1970–2100 (milliseconds instead of seconds?)"),
+            Err("epoch milliseconds where the contract takes epoch seconds (divide by 1000)"),
+        );
+        let early = "time before 1970: an unset clock (epoch 0 read in a zone west of UTC?)";
+        let late = "time after 2089: a placeholder date (2099-12-31, 9999-12-31), not an event";
+        check("-5", Err(early));
+        check("1960-01-01 00:00:00", Err(early));
+        check("1969-12-31T16:00:00-08:00", Ok(0));
+        check("1969-12-31 23:59:59", Err(early));
+        check("2099-12-31 23:59:59", Err(late));
+        check("9999-12-31T23:59:59Z", Err(late));
+        check("2089-12-31T23:59:59Z", Ok(MAX_EPOCH - 1));
+        check("5000000000", Err(late));
+        check(
+            "1760447100000000",
+            Err("epoch microseconds where the contract takes epoch seconds (divide by 1,000,000)"),
         );
         check(
-            "-5",
-            Err("epoch seconds outside 1970–2100 (milliseconds instead of seconds?)"),
+            "2025/10/14 21:05:00",
+            Err("date written with '/' (2025/10/14): the contract takes YYYY-MM-DD HH:MM:SS"),
         );
-        check("1960-01-01 00:00:00", Err("time outside 1970–2100"));
         check(
             "2025-10-14 21:05",
             Err("time must be RFC 3339, YYYY-MM-DD HH:MM:SS or epoch seconds"),

@@ -19,11 +19,16 @@ use ballista_core::serde::{BallistaLogicalExtensionCodec, BallistaPhysicalExtens
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::TableProvider;
 use datafusion::common::TableReference;
+use datafusion::common::config::ConfigOptions;
+use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::datasource::file_format::FileFormatFactory;
 use datafusion::error::DataFusionError;
 use datafusion::execution::{FunctionRegistry, SessionStateBuilder, TaskContext};
 use datafusion::logical_expr::{Extension, LogicalPlan, ScalarUDF};
-use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_optimizer::PhysicalOptimizerRule;
+use datafusion::physical_plan::repartition::RepartitionExec;
+use datafusion::physical_plan::sorts::sort::SortExec;
+use datafusion::physical_plan::{ExecutionPlan, ExecutionPlanProperties};
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion_proto::logical_plan::LogicalExtensionCodec;
 use datafusion_proto::physical_plan::{PhysicalExtensionCodec, PhysicalProtoConverterExtension};
@@ -235,7 +240,11 @@ pub async fn run_scheduler(bind: SocketAddr, external_host: &str) -> Result<()> 
         .with_hostname(external_host)
         .with_port(bind.port())
         .with_override_session_builder(Arc::new(|cfg: SessionConfig| {
-            let mut state = ballista_core::utils::default_session_builder(cfg)?;
+            let state = ballista_core::utils::default_session_builder(cfg)?;
+            // The scheduler plans every query: the rule must be in its state.
+            let mut state = SessionStateBuilder::new_from_existing(state)
+                .with_physical_optimizer_rule(Arc::new(SortAfterShuffle))
+                .build();
             node_registry(&mut state)?;
             Ok(state)
         }));
@@ -248,6 +257,49 @@ pub async fn run_scheduler(bind: SocketAddr, external_host: &str) -> Result<()> 
     ballista_scheduler::scheduler_process::start_server(cluster, bind, Arc::new(config))
         .await
         .map_err(ballista_error)
+}
+
+/// DataFusion keeps an ordering across a hash repartition by merging each output
+/// partition's sorted inputs (`RepartitionExec` with `preserve_order`), and plans sort
+/// merge joins and sorted aggregations over that order. Ballista 55 runs such a
+/// repartition as a shuffle whose reader concatenates the pieces of a partition without
+/// merging them, so the order above it is claimed but false: on a 1-million-subscriber
+/// day a sort merge join then missed matches (`otp_sink`'s sent-SMS counts of 0 for 131
+/// numbers, different from run to run). This rule, the scheduler's last, makes each such
+/// repartition a plain one followed by a sort of each partition, which is what the plan
+/// above it assumes.
+#[derive(Debug)]
+struct SortAfterShuffle;
+
+impl PhysicalOptimizerRule for SortAfterShuffle {
+    fn optimize(
+        &self,
+        plan: Arc<dyn ExecutionPlan>,
+        _config: &ConfigOptions,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        plan.transform_up(|node| {
+            let Some(r) = node.downcast_ref::<RepartitionExec>() else {
+                return Ok(Transformed::no(node));
+            };
+            let Some(ordering) = r.preserve_order().then(|| node.output_ordering()).flatten()
+            else {
+                return Ok(Transformed::no(node));
+            };
+            let ordering = ordering.clone();
+            let plain = RepartitionExec::try_new(Arc::clone(r.input()), r.partitioning().clone())?;
+            let sorted = SortExec::new(ordering, Arc::new(plain)).with_preserve_partitioning(true);
+            Ok(Transformed::yes(Arc::new(sorted) as Arc<dyn ExecutionPlan>))
+        })
+        .map(|t| t.data)
+    }
+
+    fn name(&self) -> &str {
+        "duanka_sort_after_shuffle"
+    }
+
+    fn schema_check(&self) -> bool {
+        true
+    }
 }
 
 /// What an executor is told.

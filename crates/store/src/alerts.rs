@@ -339,6 +339,13 @@ impl Tx {
         dir: &Path,
         sla: &Sla,
     ) -> Result<ImportSummary> {
+        // A folder a scan left half-replaced must not become the analysts' queue.
+        duanka_outdir::check(
+            dir,
+            &["alerts.jsonl", "clusters.jsonl"],
+            duanka_outdir::Verify::Contents,
+        )
+        .map_err(|e| StoreError::Invalid(e.to_string()))?;
         let alerts_path = dir.join("alerts.jsonl");
         let parsed: Vec<AlertIn> = lines(&alerts_path)?
             .iter()

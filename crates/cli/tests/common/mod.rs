@@ -203,3 +203,27 @@ pub fn scratch(tag: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// `duanka simulate`: a day of 20,000 subscribers with the chain planted (every output
+/// file of a scan of it has contents), as `format` (`csv` or `parquet`), into `out`.
+pub fn simulate_day(out: &std::path::Path, seed: u64, format: &str) {
+    let o = duanka()
+        .args([
+            "simulate",
+            "--subscribers",
+            "20000",
+            "--days",
+            "1",
+            "--seed",
+        ])
+        .arg(seed.to_string())
+        .args(["--format", format, "--quiet", "--out"])
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "simulate failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
