@@ -35,7 +35,7 @@ log=$(mktemp)
 # Every row rejected: the reject limit stops the run (exit 4) after the file is written.
 /usr/bin/time -f "%e %M" -o "$log" "$bin" inspect "$work/data" --rejects "$work/rejects.csv" \
   --quiet > /dev/null 2>&1 || true
-read -r wall rss < "$log"
+read -r wall rss < <(tail -1 "$log")
 rm -f "$log"
 lines=$(wc -l < "$work/rejects.csv")
 echo "rows $rows: wall ${wall} s, peak $((rss / 1024)) MB, rejects file $((lines - 1)) rows, $(du -m "$work/rejects.csv" | cut -f1) MB"

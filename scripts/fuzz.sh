@@ -36,19 +36,21 @@ for t in "${targets[@]}"; do
   mkdir -p "$kept" "$found"
   work=$(mktemp -d)
   log="$work/log"
+  touch "$work/.start"
   before=$(find "$kept" -type f | wc -l)
   set +e
   # Inputs found this run go to $work; the kept corpus is only read, so a crash mid-run
   # leaves it as it was.
-  "$bin/$t" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+  "$bin/$t" -max_total_time="$seconds" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
     -artifact_prefix="$found/" -print_final_stats=1 "$work" "$kept" > "$log" 2>&1
   rc=$?
   set -e
   # Keep only what adds coverage to the kept corpus.
-  "$bin/$t" -merge=1 -max_len=65536 "$kept" "$work" > /dev/null 2>&1 || true
+  "$bin/$t" -merge=1 -max_len=8192 "$kept" "$work" > /dev/null 2>&1 || true
+  rm -f "$kept/.start"
   after=$(find "$kept" -type f | wc -l)
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-  crashes=$(find "$found" -type f -newer "$log" 2>/dev/null | wc -l)
+  crashes=$(find "$found" -type f -newer "$work/.start" 2>/dev/null | wc -l)
   if [ "$rc" -ne 0 ]; then
     status=1
     echo "== $t: the fuzzer stopped (exit $rc); its log:"

@@ -25,7 +25,32 @@ pub const NORMALISED_KEY: &str = "duanka.normalised";
 /// Version of the normalised layout; bumped when the Arrow types change.
 pub const NORMALISED_VERSION: &str = "1";
 
+/// Reads one Parquet file. The `parquet` crate can panic on a crafted file (found by
+/// fuzzing: a column chunk whose byte range overflows, in `ColumnChunkMetaData::byte_range`);
+/// such a file is reported as unreadable like any other corrupt one, never a crash.
 pub(crate) fn read_file(
+    spec: &'static TableSpec,
+    file: &SourceFile,
+    opts: &ReadOptions,
+) -> Result<FileOutput, IngestError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_file_inner(spec, file, opts)
+    }))
+    .unwrap_or_else(|panic| {
+        let why = panic
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| panic.downcast_ref::<&str>().copied())
+            .unwrap_or("the Parquet reader failed");
+        Err(IngestError::Corrupt {
+            path: file.path.clone(),
+            line: 0,
+            reason: format!("not a readable Parquet file: {why}"),
+        })
+    })
+}
+
+fn read_file_inner(
     spec: &'static TableSpec,
     file: &SourceFile,
     opts: &ReadOptions,
