@@ -211,11 +211,6 @@ impl AtomicFile {
         })
     }
 
-    /// The final path.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     pub fn writer(&mut self) -> &mut Sink {
         &mut self.sink
     }
