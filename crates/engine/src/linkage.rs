@@ -140,7 +140,9 @@ pub async fn link(input: &LinkInput<'_>, settings: &Settings) -> Result<Linked, 
         let sql = format!(
             "WITH {side} SELECT CAST(r.account_id AS VARCHAR) AS account, r.msisdn, CAST(r.device_id AS VARCHAR) AS device, \
                  CAST(r.ip AS VARCHAR) AS ip, CAST(r.ts AS BIGINT) AS t FROM registrations r \
-                 WHERE CAST(r.account_id AS VARCHAR) IN (SELECT account FROM fa) OR r.msisdn IN (SELECT msisdn FROM fm) \
+                 LEFT JOIN (SELECT DISTINCT account AS fa_account FROM fa) a ON a.fa_account = CAST(r.account_id AS VARCHAR) \
+                 LEFT JOIN (SELECT DISTINCT msisdn AS fm_msisdn FROM fm) m ON m.fm_msisdn = r.msisdn \
+                 WHERE a.fa_account IS NOT NULL OR m.fm_msisdn IS NOT NULL \
                  ORDER BY account, t"
         );
         for_each_row(ctx, &sql, |c, r| {
@@ -244,8 +246,9 @@ pub async fn link(input: &LinkInput<'_>, settings: &Settings) -> Result<Linked, 
         for_each_row(
             ctx,
             &format!(
-                "WITH fh AS ({flagged_hosts}) SELECT src, dst, flows AS n, t0, t1 FROM flow_pairs \
-                 WHERE src IN (SELECT ip FROM fh) OR dst IN (SELECT ip FROM fh) ORDER BY src, dst"
+                "WITH fh AS ({flagged_hosts}) SELECT * FROM (SELECT src, dst, flows AS n, t0, t1 FROM flow_pairs \
+                 WHERE src IN (SELECT ip FROM fh) UNION SELECT src, dst, flows AS n, t0, t1 FROM flow_pairs \
+                 WHERE dst IN (SELECT ip FROM fh)) ORDER BY src, dst"
             ),
             |c, r| {
                 let (Some(src), Some(dst)) = (c.text("src", r)?, c.text("dst", r)?) else {

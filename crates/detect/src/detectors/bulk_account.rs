@@ -154,8 +154,8 @@ impl BulkAccount {
             "WITH {} SELECT reg.account_id, reg.platform, reg.msisdn, reg.device_id, reg.ip, reg.t, \
              reg.dev IS NOT NULL AND NOT imei_luhn_ok(reg.dev) AS luhn_bad, reg.dev_offnet, reg.own_handset, reg.device_numbers, \
              reg.burst_offnet, reg.burst_block, coalesce(ipn.ip_signups, 0) AS ip_signups, {flag_col} \
-             FROM reg {flag_join} LEFT JOIN ipn ON ipn.ip = reg.ip \
-             WHERE ({candidate}) OR reg.ip IN (SELECT ip FROM gip) \
+             FROM reg {flag_join} LEFT JOIN ipn ON ipn.ip = reg.ip LEFT JOIN gip ON gip.ip = reg.ip \
+             WHERE ({candidate}) OR gip.ip IS NOT NULL \
              ORDER BY reg.account_id, reg.t",
             ctes.join(", "),
         )
