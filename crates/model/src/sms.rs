@@ -96,6 +96,8 @@ const KEYWORDS: &[Keyword] = &[
     kw("ma xac", STRONG, true),
     kw("mã kích hoạt", STRONG, false),
     kw("ma kich hoat", STRONG, true),
+    kw("codice", WEAK + 8, true),
+    kw("hasło", WEAK + 8, true),
     kw("senha", WEAK, true),
     kw("contraseña", WEAK, false),
     kw("clave", WEAK, true),
@@ -109,6 +111,8 @@ const KEYWORDS: &[Keyword] = &[
     kw("رمز", STRONG, false),
     kw("كود", STRONG, false),
     kw("קוד", STRONG, false),
+    kw("חד פעמי", STRONG, false),
+    kw("סיסמ", WEAK + 8, false),
     kw("인증", STRONG, false),
     kw("확인 코드", STRONG, false),
     kw("확인코드", STRONG, false),
@@ -769,8 +773,14 @@ fn leading_name(t: &str) -> Option<&str> {
         return None;
     }
     let head = strip_qualifiers(head.trim());
+    // Without a colon only a capitalised name stands before "code": "Telegram code
+    // 65847", not "QK nhap ma OTP 123456".
+    let unlabelled = end == t.len();
     name(head).filter(|n| {
-        n.split(' ').count() <= 3
+        (!unlabelled
+            || n.split(' ')
+                .all(|w| w.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit())))
+            && n.split(' ').count() <= 3
             && n.starts_with(|c: char| c.is_alphabetic())
             && !n.bytes().all(|c| c.is_ascii_digit())
             // "Please enter code 548", "Votre code …": an instruction or a possessive
@@ -836,6 +846,8 @@ fn first_latin_name(t: &str) -> Option<&str> {
             }
         }
         let raw = tail[..end].trim_end_matches(['.', '-']);
+        // Letters glued to a number are its unit ("1000000IRT"), no name.
+        let unit = rest[..s].ends_with(|c: char| c.is_ascii_digit());
         rest = &tail[end.max(1)..];
         if raw.starts_with("http") || raw.starts_with("www") {
             rest = rest.trim_start_matches(|c: char| !c.is_whitespace());
@@ -843,7 +855,7 @@ fn first_latin_name(t: &str) -> Option<&str> {
         }
         // The reference after "Ref:" and an app's 11-character retriever hash are no
         // brand.
-        let skip = after_ref || (raw.len() == 11 && !raw.contains(' '));
+        let skip = unit || after_ref || (raw.len() == 11 && !raw.contains(' '));
         after_ref = raw.eq_ignore_ascii_case("ref") || raw.eq_ignore_ascii_case("ref.");
         let word = strip_marker_words(raw);
         let digits = word.bytes().filter(u8::is_ascii_digit).count();
@@ -1125,6 +1137,16 @@ mod tests {
         assert_eq!(otp_code("OTP: abc12def sent at 10:30"), None);
     }
 
+    /// "One-time password" and "code" in Hebrew and Italian.
+    #[test]
+    fn more_languages() {
+        assert_eq!(otp_code("הסיסמה החד פעמית: 123456"), Some("123456"));
+        assert_eq!(
+            otp_code("Il tuo codice di sicurezza è: 123456"),
+            Some("123456")
+        );
+    }
+
     /// Signal's own message in several languages, and English instructions before the
     /// code: the service is the brand, not the sentence's first words.
     #[test]
@@ -1144,6 +1166,18 @@ mod tests {
         assert_eq!(
             service("Use 435 169 to verify your Instagram account"),
             Some("Instagram")
+        );
+        // Lower-case words before "OTP" are a sentence, not a name.
+        assert_eq!(
+            service(
+                "QK nhap ma OTP 123456 tuong ung voi ma giao dich 7709 de cap lai mat khau dich vu VietinBank iPay.TH QK khong thuc hien giao dich nay, LH 1900558868"
+            ),
+            Some("VietinBank")
+        );
+        // Letters glued to an amount are its currency.
+        assert_eq!(
+            service("کدامنیتی درخواست انتقال ارز مقدار ارز: 1000000IRT code: 123456"),
+            None
         );
         // A capitalised label after a number, or a second word of a name, names nothing.
         assert_eq!(
