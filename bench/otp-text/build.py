@@ -58,9 +58,19 @@ def messages(src: Path):
     custom = (src / "ohtipi" / "custom.js").read_text("utf-8")
     for m in re.finditer(r'^\s*"((?:[^"\\]|\\.)*)",?\s*(?://.*)?$', custom, re.M):
         yield "parse-otp-tests", m.group(1)
-    for name, path in [("messauto-tests", "messauto/parser.rs"), ("smscodehelper-tests", "smscodehelper/SMSCodeTest.java")]:
+    for name, path in [
+        ("messauto-tests", "messauto/parser.rs"),
+        ("messauto-tests", "messauto/parser-2.rs"),
+        ("smscodehelper-tests", "smscodehelper/SMSCodeTest.java"),
+        ("signal-tests", "signal/VerificationCodeParserTest.java"),
+        ("imessage2fa-tests", "imessage2fa/utils.test.ts"),
+        ("2fhey-tests", "2fhey/AppDelegate.swift"),
+        ("2fhey-tests", "2fhey/CustomOTPParsers.swift"),
+    ]:
         for text in string_literals((src / path).read_text("utf-8")):
             yield name, text
+    for rec in json.loads((src / "imessage2fa" / "test_messages.txt").read_text("utf-8")):
+        yield "imessage2fa-tests", rec["text"]
     for text in yaml_messages((src / "otphelper" / "code_detection_tests.yaml").read_text("utf-8")):
         yield "otphelper-tests", text
     for f in sorted((src / "autorule").rglob("*.txt")):
@@ -68,9 +78,11 @@ def messages(src: Path):
 
 
 def string_literals(code: str):
-    """The double-quoted literals of a Rust or Java test file: its test messages."""
+    """The double-quoted literals of a Rust, Java, Swift or TypeScript test file: its test messages."""
     for m in re.finditer(r'"((?:[^"\\]|\\.)*)"', code, re.S):
-        yield m.group(1).replace('\\"', '"').replace("\\n", " ")
+        text = m.group(1).replace('\\"', '"').replace("\\n", " ")
+        # Java source spells some characters (the bidi marks of an Arabic message) as \uXXXX.
+        yield re.sub(r"\\u([0-9A-Fa-f]{4})", lambda u: chr(int(u.group(1), 16)), text)
 
 
 def yaml_messages(text: str):
