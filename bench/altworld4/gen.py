@@ -931,6 +931,8 @@ def gen(variant, out, nsubs, seed):
     if chain:
         mules = [bank(rc) for _ in range(14)]
         tier2 = [bank(rc) for _ in range(4)]
+        for m in tier2:
+            truth.append(("account", m, "mule"))
         used_accts = rc.sample(gang_accounts, 44)
         for i in range(73):
             a, s, tr, _ = used_accts[i % len(used_accts)] if i < 60 else rc.choice(used_accts)
@@ -950,14 +952,16 @@ def gen(variant, out, nsubs, seed):
                    rc.choice(out_numbers), loss, ftype, "wechat", a,
                    s["msisdn"] if rc.random() < 0.3 else "", payee)
             truth.append(("case", cid, "linked_case"))
+            truth.append(("account", payee, "mule"))
             vb = bank(rc)
             tw.row(ts_rfc_cst(rt - rc.randrange(3600, 86400)), vb, payee, loss)
             tw.row(ts_rfc_cst(rt - rc.randrange(600, 3000)), payee, rc.choice(tier2),
                    round(loss * 0.97, 2))
     # another gang entirely: investment / customer-service scams by phone, no link to the
     # chain except that two of its victims were also scammed by the chain
+    # (the clean variants hold no fraud at all: their cases and transfers are empty)
     other_mules = [bank(rb) for _ in range(8)]
-    for i in range(28):
+    for i in range(28 if chain else 0):
         cid = f"GZ52{2025110500 + case_no:010d}"
         case_no += 1
         if chain and i < 2 and victims_shared:
@@ -969,12 +973,13 @@ def gen(variant, out, nsubs, seed):
         rt = T1 + rb.randrange(86400, 25 * 86400)
         payee = rb.choice(other_mules)
         loss = rb.randrange(5000, 300000)
+        fnum = "1" + rb.choice("78") + f"{rb.randrange(10**9):09d}"
         kw.row(cid, ts_local(rt), fmt_victim(victim["msisdn"], rb) if victim else
                rb.choice(out_numbers), loss, rb.choice(("investment", "customer_service")),
-               rb.choice(("call", "sms")), "", "1" + rb.choice("78") + f"{rb.randrange(10**9):09d}",
-               payee)
-        if chain:
-            truth.append(("case", cid, "other_gang_case"))
+               rb.choice(("call", "sms")), "", fnum, payee)
+        truth.append(("case", cid, "other_gang_case"))
+        truth.append(("msisdn", fnum, "fraud_number"))
+        truth.append(("account", payee, "mule"))
         tw.row(ts_rfc_cst(rt - rb.randrange(3600, 86400)), bank(rb), payee, loss)
     kw.close()
     tw.close()
