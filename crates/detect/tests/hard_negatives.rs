@@ -139,6 +139,19 @@ impl World {
         nums
     }
 
+    /// The gang's sign-ups with the first eight leaked numbers, each on a fresh device
+    /// of `tac`, all through the proxy 45.77.1.9, the codes taken by the core node.
+    fn gang_sign_ups(&mut self, sinks: &[u64], tac: u64) -> Vec<String> {
+        let mut bulk = Vec::new();
+        for (k, s) in sinks.iter().enumerate().take(8) {
+            let account = format!("wxid_bulk{k}");
+            self.otp(*s, 1, "10.1.2.99");
+            self.signup(&account, *s, &imei(tac, 80_000 + k as u64), "45.77.1.9");
+            bulk.push(account);
+        }
+        bulk
+    }
+
     fn run(&self) -> Vec<Alert> {
         common::scan_files(
             self.name,
@@ -283,18 +296,7 @@ fn phone_switcher_and_campus_sign_ups_are_not_tampering_or_bulk() {
         students.push(account);
     }
     // The real thing: sign-ups with the leaked numbers, made-up devices, one proxy.
-    let mut bulk = Vec::new();
-    for (k, s) in sinks.iter().enumerate().take(8) {
-        let account = format!("wxid_bulk{k}");
-        w.otp(*s, 1, "10.1.2.99");
-        w.signup(
-            &account,
-            *s,
-            &imei(PHONE_TAC, 80_000 + k as u64),
-            "45.77.1.9",
-        );
-        bulk.push(account);
-    }
+    let mut bulk = w.gang_sign_ups(&sinks, PHONE_TAC);
     // The gang's sign-ups through the same proxy with numbers of another operator: no
     // device or number evidence of their own, only the address they share.
     for k in 0..2u64 {
@@ -320,6 +322,94 @@ fn phone_switcher_and_campus_sign_ups_are_not_tampering_or_bulk() {
     assert_flagged(&alerts, &imei(PHONE_TAC, 80_003), "tampered_imei");
     // The other operator's numbers the gang verified with are code sinks too.
     assert_flagged(&alerts, "8613800001000", "signup_sink");
+}
+
+/// A live subscriber whose codes the insider diverts is a victim of the leak (his number
+/// is flagged); the accounts he opens himself are his: one on his own phone, one on a
+/// tablet whose platform id is no IMEI but with the code his phone received, both from
+/// his home connection, which the gang also rents as a proxy.
+#[test]
+fn a_live_victims_own_sign_ups_are_not_bulk() {
+    let mut w = World::new("victim");
+    w.background();
+    let sinks = w.leaked_run(12);
+    let (v, imsi) = (8613388880001u64, 460_110_000_800_001u64);
+    let phone = imei(PHONE_TAC, 8001);
+    w.person(v, imsi, &phone, "hvictim");
+    for s in 0..6 {
+        w.otp(v, 10 + s, "10.1.2.99");
+    }
+    w.clock += 3600;
+    w.otp(v, 1, "radio");
+    w.signup("wxid_victim_phone", v, &phone, "45.77.1.9");
+    w.clock += 3600;
+    w.otp(v, 2, "radio");
+    w.signup(
+        "dy_victim_tablet",
+        v,
+        "8F3C2A1E-5B7D-4C9A-9E21-0D4F6A7B8C9D",
+        "45.77.1.9",
+    );
+    // The gang's burst through his connection comes hours later.
+    w.clock += 7200;
+    let bulk = w.gang_sign_ups(&sinks, PHONE_TAC);
+    let alerts = w.run();
+    assert!(
+        !serious(&alerts, &v.to_string()).is_empty(),
+        "the victim's number is not flagged: {alerts:#?}"
+    );
+    assert_quiet(
+        &alerts,
+        "wxid_victim_phone",
+        "a victim's account on his phone",
+    );
+    assert_quiet(
+        &alerts,
+        "dy_victim_tablet",
+        "a victim's account on his tablet",
+    );
+    for b in &bulk {
+        assert_flagged(&alerts, b, "bulk_account");
+    }
+}
+
+/// A TAC list is never complete: a recent model it lacks is carried by many handsets of
+/// the network. A person who went through three phones of that model in the window and
+/// a mother who signed her daughter up on her own phone are no tampering; a made-up
+/// identity at the gang's sign-ups, on a TAC no handset of the network carries, is.
+#[test]
+fn handsets_of_a_model_the_tac_table_lacks_are_not_tampering() {
+    const NEW_TAC: u64 = 86_777_001;
+    const MADE_UP_TAC: u64 = 86_555_003;
+    let mut w = World::new("newmodel");
+    w.background();
+    let sinks = w.leaked_run(12);
+    for i in 0..20u64 {
+        w.person(
+            8613377770000 + i,
+            460_110_000_700_000 + i,
+            &imei(NEW_TAC, i),
+            &format!("n{i}"),
+        );
+    }
+    let (m, imsi) = (8613377770000u64, 460_110_000_700_000u64);
+    let (second, third) = (imei(NEW_TAC, 501), imei(NEW_TAC, 502));
+    w.attach(imsi, m, &second, "GZ-7");
+    w.attach(imsi, m, &third, "GZ-7");
+    let mother = imei(NEW_TAC, 1);
+    w.signup("wxid_mum", 8613377770001, &mother, "113.108.1.2");
+    w.signup("wxid_daughter", 8613377770002, &mother, "113.108.1.2");
+    w.gang_sign_ups(&sinks, MADE_UP_TAC);
+    let alerts = w.run();
+    for id in [imei(NEW_TAC, 0), second, third] {
+        assert_quiet(&alerts, &id, "phone switcher on a model the table lacks");
+    }
+    assert_quiet(
+        &alerts,
+        &mother,
+        "a mother's phone on a model the table lacks",
+    );
+    assert_flagged(&alerts, &imei(MADE_UP_TAC, 80_003), "tampered_imei");
 }
 
 #[test]

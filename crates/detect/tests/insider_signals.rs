@@ -67,10 +67,14 @@ impl Net {
     }
 
     fn run(&self) -> Vec<Alert> {
+        self.run_with_assets(ASSETS)
+    }
+
+    fn run_with_assets(&self, assets: &str) -> Vec<Alert> {
         common::scan_files(
             self.name,
             &[
-                ("assets.csv", ASSETS),
+                ("assets.csv", assets),
                 ("geoip.csv", GEOIP),
                 ("flows.csv", &self.flows),
                 ("audit.csv", &self.audit),
@@ -232,6 +236,44 @@ fn the_listed_test_lab_is_not_a_rogue_host_but_the_same_traffic_unlisted_is() {
     assert_eq!(score(&alerts, "rogue_host", "10.9.2.9"), 0.0);
     assert!(
         score(&alerts, "rogue_host", "10.9.2.170") >= 0.5,
+        "{alerts:#?}"
+    );
+}
+
+/// A declared range of the signalling network approves no host (contract 1.1), but what
+/// an unlisted host there does decides how far it goes: a standby SMSC being
+/// commissioned replicates with its peer all day (no SMPP, no codes, nothing abroad)
+/// and stays a lead; a machine binding to the SMSC over SMPP all day is a finding.
+#[test]
+fn a_standby_node_in_a_declared_range_is_a_lead_and_an_smpp_bind_is_a_finding() {
+    let assets = "ip,hostname,owner,role,network
+10.9.1.5,smsc-01,ops,smsc,signalling
+10.9.1.0/24,,,,signalling
+";
+    let mut n = Net::new("standby");
+    for h in 0..24 {
+        n.flow(
+            h * 3600 + 5,
+            h * 3600 + 3500,
+            "10.9.1.77",
+            "10.9.1.5",
+            7000,
+            5_000_000,
+        );
+        n.flow(
+            h * 3600 + 60,
+            h * 3600 + 1560,
+            "10.9.1.78",
+            "10.9.1.5",
+            2775,
+            900_000,
+        );
+    }
+    let alerts = n.run_with_assets(assets);
+    let standby = score(&alerts, "rogue_host", "10.9.1.77");
+    assert!((0.2..0.5).contains(&standby), "{alerts:#?}");
+    assert!(
+        score(&alerts, "rogue_host", "10.9.1.78") >= 0.5,
         "{alerts:#?}"
     );
 }

@@ -10,7 +10,10 @@
 //! - the sign-up came in a burst from one address whose devices are off the network, or
 //!   in a burst of numbers of one block from one address (consecutive leaked numbers);
 //! - the number was already flagged by a number-side detector that ran before
-//!   (`findings`: `otp_sink`, `leaked_block`, `core_interception`), weighted by its score;
+//!   (`findings`: `otp_sink`, `leaked_block`, `core_interception`), weighted by its score
+//!   — unless the sign-up is the number's holder's own: on the handset that attached with
+//!   the number, or with a code the network delivered to that handset (a live victim of
+//!   the leak opening his own account: the flag on his number is what was done to him);
 //! - the address is the gang's (most of its sign-ups flagged on their own): association
 //!   only, a lead alone — the same residential proxy carries a household's own sign-ups;
 //!   with it, another operator's number that no call or message of our network touched
@@ -72,6 +75,12 @@ crate::settings! {
         /// Weight of another operator's number that nobody in our network heard from
         /// (counted at a gang's address only): with the address, medium.
         silent_weight: f64 = 0.3,
+        /// Seconds either side of a sign-up in which its verification code arrives.
+        code_window_s: i64 = 600,
+        /// Highest score of a sign-up whose only signals are association (a gang's
+        /// address; a flagged number signed up by its own holder): a lead, whatever
+        /// they add up to.
+        lead_cap: f64 = 0.45,
         /// Lowest score reported.
         report_from: f64 = 0.2,
     }
@@ -93,6 +102,9 @@ struct Signals {
     flagged: f64,
     /// The device attached with this very number.
     own_handset: bool,
+    /// A verification code to the number around the sign-up reached its handset over
+    /// the radio network, and none went elsewhere.
+    code_home: bool,
     /// From an address most of whose sign-ups are flagged on their own.
     gang: bool,
     /// Another operator's number nobody in our network heard from, at a gang's address.
@@ -225,25 +237,98 @@ impl BulkAccount {
 
     fn score(&self, sig: &Signals) -> f64 {
         let s = &self.settings;
-        super::noisy_or(&[
+        // The holder's own sign-up: his number's flag says what was done to him.
+        let holders = sig.own_handset || sig.code_home;
+        let own = super::noisy_or(&[
             (sig.burst, s.burst_weight),
             (sig.block, s.block_weight),
             (sig.luhn_bad, s.luhn_weight),
             (sig.offnet, s.offnet_weight),
             (sig.shared, s.shared_weight),
+            (!holders, s.flagged_weight * sig.flagged),
+            (sig.gang && sig.silent, s.silent_weight),
+        ]);
+        let association = super::noisy_or(&[
             (
-                true,
-                s.flagged_weight
-                    * sig.flagged
-                    * if sig.own_handset {
-                        s.own_handset_factor
-                    } else {
-                        1.0
-                    },
+                holders,
+                s.flagged_weight * sig.flagged * s.own_handset_factor,
             ),
             (sig.gang, s.gang_weight),
-            (sig.gang && sig.silent, s.silent_weight),
-        ])
+        ]);
+        if own > 0.0 {
+            super::noisy_or(&[(true, own), (true, association)])
+        } else {
+            association.min(s.lead_cap)
+        }
+    }
+
+    /// Of the sign-ups with a flagged number not made on its own handset (a platform's
+    /// device id is no IMEI), those whose verification code the network delivered to
+    /// the number's handset, and none elsewhere, within `code_window_s`: the holder
+    /// signed up himself. Asked only for those few sign-ups.
+    async fn codes_home(
+        &self,
+        ctx: &SessionContext,
+        present: &[String],
+        batches: &[arrow::array::RecordBatch],
+    ) -> Result<std::collections::BTreeSet<(i64, i64)>, DataFusionError> {
+        let mut out = std::collections::BTreeSet::new();
+        if !has(present, "sms") {
+            return Ok(out);
+        }
+        let (mut numbers, mut times) = (Vec::new(), Vec::new());
+        for b in batches {
+            let c = Columns::new(b);
+            for row in 0..b.num_rows() {
+                if c.float("number_score", row)?.unwrap_or(0.0) > 0.0
+                    && c.int("own_handset", row)? != Some(1)
+                    && let (Some(m), Some(t)) = (c.int("msisdn", row)?, c.int("t", row)?)
+                {
+                    numbers.push(m);
+                    times.push(t);
+                }
+            }
+        }
+        if numbers.is_empty() {
+            return Ok(out);
+        }
+        crate::sql::ensure_otp_table(ctx).await?;
+        crate::sql::register_columns(
+            ctx,
+            "flagged_signups",
+            vec![
+                (
+                    "msisdn",
+                    std::sync::Arc::new(arrow::array::Int64Array::from(numbers)),
+                ),
+                (
+                    "t",
+                    std::sync::Arc::new(arrow::array::Int64Array::from(times)),
+                ),
+            ],
+        )?;
+        let w = self.settings.code_window_s.max(0);
+        let sql = format!(
+            "SELECT f.msisdn, f.t FROM flagged_signups f JOIN {otp} o ON o.msisdn = f.msisdn \
+             AND CAST(o.ts AS BIGINT) BETWEEN f.t - {w} AND f.t + {w} GROUP BY f.msisdn, f.t \
+             HAVING sum(CASE WHEN lower(o.node) = 'radio' THEN 1 ELSE 0 END) > 0 \
+             AND sum(CASE WHEN o.node IS NULL OR lower(o.node) <> 'radio' THEN 1 ELSE 0 END) = 0",
+            otp = crate::sql::OTP_TABLE
+        );
+        let ran = match ctx.sql(&sql).await {
+            Ok(df) => df.collect().await,
+            Err(e) => Err(e),
+        };
+        ctx.deregister_table("flagged_signups")?;
+        for b in ran? {
+            let c = Columns::new(&b);
+            for row in 0..b.num_rows() {
+                if let (Some(m), Some(t)) = (c.int("msisdn", row)?, c.int("t", row)?) {
+                    out.insert((m, t));
+                }
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -253,7 +338,7 @@ impl Detector for BulkAccount {
             name: "bulk_account",
             entity_types: &["account"],
             needs: &["registrations"],
-            uses: &["attach", "subscribers", FINDINGS],
+            uses: &["attach", "subscribers", "sms", FINDINGS],
         }
     }
 
@@ -265,6 +350,7 @@ impl Detector for BulkAccount {
         Box::pin(async move {
             let s = &self.settings;
             let batches = ctx.sql(&self.plan(present)).await?.collect().await?;
+            let home = self.codes_home(ctx, present, &batches).await?;
             let signals = |c: &Columns, row: usize| -> Result<Signals, DataFusionError> {
                 Ok(Signals {
                     // Inside a burst of off-network devices, unless its own device is
@@ -281,6 +367,10 @@ impl Detector for BulkAccount {
                     shared: c.int("device_numbers", row)?.unwrap_or(0) >= 2,
                     flagged: c.float("number_score", row)?.unwrap_or(0.0),
                     own_handset: c.int("own_handset", row)? == Some(1),
+                    code_home: match (c.int("msisdn", row)?, c.int("t", row)?) {
+                        (Some(m), Some(t)) => home.contains(&(m, t)),
+                        _ => false,
+                    },
                     gang: false,
                     silent: false,
                 })
@@ -354,6 +444,8 @@ impl Detector for BulkAccount {
                             "its number {msisdn} was flagged by {d} (score {number_score:.2}){}",
                             if sig.own_handset {
                                 ", but it signed up on the number's own handset"
+                            } else if sig.code_home {
+                                ", but its verification code reached the number's own handset"
                             } else {
                                 ""
                             }
@@ -376,6 +468,7 @@ impl Detector for BulkAccount {
                         ("block_signups", Figure::Int(block)),
                         ("device_luhn_bad", Figure::Bool(sig.luhn_bad)),
                         ("device_is_numbers_handset", Figure::Bool(sig.own_handset)),
+                        ("code_reached_numbers_handset", Figure::Bool(sig.code_home)),
                         ("silent_other_operators_number", Figure::Bool(sig.silent)),
                         ("device_offnet", Figure::Bool(sig.offnet)),
                         ("device_numbers", Figure::Int(device_numbers)),
@@ -468,6 +561,27 @@ mod tests {
         };
         assert!((0.2..0.5).contains(&d.score(&victim)));
         assert!((0.2..0.5).contains(&d.score(&household)));
+        // The victim at home, where the gang rents his connection as a proxy: two
+        // associations are still no evidence of his own.
+        let victim_at_home = Signals {
+            gang: true,
+            ..victim
+        };
+        assert!((0.2..0.5).contains(&d.score(&victim_at_home)));
+        // On a tablet whose platform id is no IMEI, with the code his phone received.
+        let tablet = Signals {
+            own_handset: false,
+            code_home: true,
+            ..victim_at_home
+        };
+        assert!((0.2..0.5).contains(&d.score(&tablet)));
+        // The gang with his number: the code went elsewhere, the device is theirs.
+        let gang_with_his_number = Signals {
+            flagged: 0.97,
+            gang: true,
+            ..Signals::default()
+        };
+        assert!(d.score(&gang_with_his_number) >= 0.5);
         let offnet = Signals {
             offnet: true,
             ..household

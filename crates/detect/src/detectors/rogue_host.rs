@@ -7,10 +7,11 @@
 //! - unlisted: internal addresses (private ranges, the networks — IPv4 /16 — the
 //!   inventory has hosts in, or a declared range of it) seen in `flows` that no host row
 //!   of `assets` approves (an address inside a range row is an unlisted host of that
-//!   network, contract 1.1). An unknown host alone is a lead; what it talks to makes it a
-//!   finding: SMS and signalling nodes (an inventoried SMSC, SMS gateway, HLR/STP, or the
-//!   SMPP ports 2775 and 3550), databases (the number pool), foreign addresses (per `geoip`), and
-//!   how long it stays active;
+//!   network, contract 1.1). An unknown host alone is a lead; what it does makes it a
+//!   finding: an SMPP bind (ports 2775 and 3550), other traffic with SMS and signalling
+//!   nodes (an inventoried SMSC, SMS gateway, HLR/STP; weaker: a standby node being
+//!   commissioned replicates with its peer before anyone lists it), databases (the
+//!   number pool), foreign addresses (per `geoip`), and how long it stays active;
 //! - listed, but behaving against its role: the inventory is maintained by people, and
 //!   the insider may be one of them (he registers his server as `oss`, owned by himself).
 //!   A listing never clears a host that binds to an SMSC over SMPP when its role is not
@@ -38,8 +39,13 @@ crate::settings! {
     /// Settings of `rogue_host`. Weights are in [0, 1] and combine as independent
     /// evidence: 1 − Π(1 − weight).
     Settings {
-        /// Weight of talking to SMS or signalling nodes (or the SMPP port).
-        signalling_weight: f64 = 0.6,
+        /// Weight of an SMPP bind to an SMSC (the SMPP ports): how a machine takes
+        /// subscribers' messages.
+        smpp_weight: f64 = 0.6,
+        /// Weight of other traffic with SMS or signalling nodes (replication, management,
+        /// monitoring): what a node being commissioned before its inventory row does;
+        /// below one half, so that alone, with its uptime, it is a lead.
+        node_weight: f64 = 0.25,
         /// Weight of an SMPP bind from a listed host whose role does not bind to an
         /// SMSC: below one half, since role names are each inventory's own (a lab listed
         /// as `qa`); with a tunnel abroad it is medium, taking the codes makes it high.
@@ -201,7 +207,8 @@ impl RogueHost {
                 let does = a.signalling > 0 || a.db > 0 || a.foreign > 0;
                 super::noisy_or(&[
                     (!a.in_range, s.unknown_weight),
-                    (a.signalling > 0, s.signalling_weight),
+                    (a.smpp > 0, s.smpp_weight),
+                    (a.signalling > a.smpp, s.node_weight),
                     (a.db > 0, s.db_weight),
                     (a.foreign > 0, s.foreign_weight),
                     (

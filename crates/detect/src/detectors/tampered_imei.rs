@@ -4,7 +4,9 @@
 //! Signals, combined as independent evidence (noisy-or: `1 − Π(1 − wᵢ)`), so that one
 //! weak signal stays a lead:
 //! - a wrong Luhn check digit (genuine IMEIs always carry a valid one);
-//! - a TAC absent from the `tac` table — weak, the public list is sparse;
+//! - a TAC absent from the `tac` table and carried by no more than a few other handsets
+//!   on the network — weak, the public list is sparse: a model it lacks is still on
+//!   thousands of handsets, where a made-up TAC is on none;
 //! - IMEI churn: a SIM of this handset presented `churn_imeis` or more identities in the
 //!   window (a phone switcher shows two);
 //! - one identity hosting `farm_sims` or more SIMs;
@@ -36,6 +38,10 @@ crate::settings! {
         luhn_weight: f64 = 0.7,
         /// Weight of a TAC absent from the `tac` table (when the table is given).
         unknown_tac_weight: f64 = 0.25,
+        /// Other handsets on the network with a TAC the table lacks from which that TAC
+        /// is a real model the table misses (a list of TACs is never complete: new and
+        /// regional models), not evidence of a made-up identity.
+        tac_peers: i64 = 3,
         /// Identities one SIM presented in the window from which it counts as churn.
         churn_imeis: i64 = 3,
         /// Weight of IMEI churn.
@@ -88,6 +94,8 @@ struct Signals {
 
 /// The session table of [`TamperedImei::network_side`], dropped after the run.
 const NETWORK_SIDE: &str = "tampered_imei_network";
+/// The session table of [`TamperedImei::tac_devices`], dropped after the run.
+const TAC_DEVICES: &str = "tampered_imei_tacs";
 
 impl TamperedImei {
     pub fn new(settings: Settings) -> Self {
@@ -140,6 +148,15 @@ impl TamperedImei {
             ctes.join(", "),
             keep.join(" OR ")
         )
+    }
+
+    /// Per TAC the table lacks, the handsets on the network that carry it: one row per
+    /// such TAC, a few thousand at most.
+    fn tac_devices() -> String {
+        "SELECT d.tac, count(*) AS devices FROM (SELECT DISTINCT imei, imei_tac(imei) AS tac FROM attach \
+         WHERE imei IS NOT NULL) d LEFT JOIN (SELECT DISTINCT tac FROM tac) k ON k.tac = d.tac \
+         WHERE k.tac IS NULL GROUP BY d.tac"
+            .into()
     }
 
     fn plan(&self, present: &[String]) -> String {
@@ -230,9 +247,14 @@ impl TamperedImei {
         if has_tac {
             ctes.push("tacs AS (SELECT DISTINCT tac FROM tac)".into());
             cols.push("tacs.tac IS NOT NULL AS tac_known".into());
+            cols.push("coalesce(td.devices, 0) AS tac_devices".into());
             joins.push("LEFT JOIN tacs ON tacs.tac = imei_tac(i.imei)".into());
+            joins.push(format!(
+                "LEFT JOIN {TAC_DEVICES} td ON td.tac = imei_tac(i.imei)"
+            ));
         } else {
             cols.push("CAST(NULL AS BOOLEAN) AS tac_known".into());
+            cols.push("0 AS tac_devices".into());
         }
         format!(
             "WITH {} SELECT {} FROM ids i {} WHERE {} ORDER BY i.imei",
@@ -277,8 +299,12 @@ impl Detector for TamperedImei {
         Box::pin(async move {
             let s = &self.settings;
             crate::sql::materialise(ctx, NETWORK_SIDE, &self.network_side(present)).await?;
-            let batches =
-                crate::sql::collect_then_drop(ctx, &self.plan(present), &[NETWORK_SIDE]).await?;
+            let mut scratch = vec![NETWORK_SIDE];
+            if has(present, "tac") {
+                crate::sql::materialise(ctx, TAC_DEVICES, &Self::tac_devices()).await?;
+                scratch.push(TAC_DEVICES);
+            }
+            let batches = crate::sql::collect_then_drop(ctx, &self.plan(present), &scratch).await?;
             let mut alerts: BTreeMap<i64, Alert> = BTreeMap::new();
             for b in &batches {
                 let c = Columns::new(b);
@@ -295,9 +321,11 @@ impl Detector for TamperedImei {
                     let sink_signups = c.int("sink_signups", row)?.unwrap_or(0);
                     let bulk_signups = c.int("bulk_signups", row)?.unwrap_or(0);
                     let tac_known = c.int("tac_known", row)?.map(|v| v != 0);
+                    // Handsets besides this one that carry its TAC on the network.
+                    let tac_peers = c.int("tac_devices", row)?.unwrap_or(0) - i64::from(events > 0);
                     let sig = Signals {
                         luhn_bad: c.int("luhn_ok", row)? == Some(0),
-                        tac_unknown: tac_known == Some(false),
+                        tac_unknown: tac_known == Some(false) && tac_peers < s.tac_peers,
                         churn: churn >= s.churn_imeis,
                         farm: sims >= s.farm_sims,
                         offnet_signup: c.int("offnet", row)? == Some(1),
@@ -366,6 +394,9 @@ impl Detector for TamperedImei {
                     }
                     if let Some(t) = tac_known {
                         evidence.push(("tac_known", Figure::Bool(t)));
+                        if !t {
+                            evidence.push(("tac_other_handsets", Figure::Int(tac_peers)));
+                        }
                     }
                     let id = format_imei(imei);
                     alerts.insert(
