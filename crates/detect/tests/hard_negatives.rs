@@ -325,9 +325,9 @@ fn phone_switcher_and_campus_sign_ups_are_not_tampering_or_bulk() {
 }
 
 /// A live subscriber whose codes the insider diverts is a victim of the leak (his number
-/// is flagged); the accounts he opens himself are his: one on his own phone, one on a
-/// tablet whose platform id is no IMEI but with the code his phone received, both from
-/// his home connection, which the gang also rents as a proxy.
+/// is flagged); the accounts he opens himself are his: one on his own phone from his
+/// home connection, which the gang also rents as a proxy, one on a tablet whose platform
+/// id is no IMEI, behind the mobile network's NAT, with the code his phone received.
 #[test]
 fn a_live_victims_own_sign_ups_are_not_bulk() {
     let mut w = World::new("victim");
@@ -348,7 +348,7 @@ fn a_live_victims_own_sign_ups_are_not_bulk() {
         "dy_victim_tablet",
         v,
         "8F3C2A1E-5B7D-4C9A-9E21-0D4F6A7B8C9D",
-        "45.77.1.9",
+        "112.96.0.7",
     );
     // The gang's burst through his connection comes hours later.
     w.clock += 7200;

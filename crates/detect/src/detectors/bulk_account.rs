@@ -11,9 +11,12 @@
 //!   in a burst of numbers of one block from one address (consecutive leaked numbers);
 //! - the number was already flagged by a number-side detector that ran before
 //!   (`findings`: `otp_sink`, `leaked_block`, `core_interception`), weighted by its score
-//!   — unless the sign-up is the number's holder's own: on the handset that attached with
-//!   the number, or with a code the network delivered to that handset (a live victim of
-//!   the leak opening his own account: the flag on his number is what was done to him);
+//!   — half weight on the number's own handset; and when the number's only flag is
+//!   `core_interception`'s (a live subscriber whose codes were diverted: a victim, not a
+//!   sink), a sign-up by its holder (on the handset that attached with the number, or
+//!   away from the gang's addresses, with a code the network delivered to that handset)
+//!   is association only: the flag is what was done to him. A modem pool's SIM also
+//!   gets its codes over the radio, but its number is flagged as a sink;
 //! - the address is the gang's (most of its sign-ups flagged on their own): association
 //!   only, a lead alone — the same residential proxy carries a household's own sign-ups;
 //!   with it, another operator's number that no call or message of our network touched
@@ -105,6 +108,8 @@ struct Signals {
     /// A verification code to the number around the sign-up reached its handset over
     /// the radio network, and none went elsewhere.
     code_home: bool,
+    /// The number's only findings are `core_interception`'s: its holder is a victim.
+    victim: bool,
     /// From an address most of whose sign-ups are flagged on their own.
     gang: bool,
     /// Another operator's number nobody in our network heard from, at a gang's address.
@@ -126,16 +131,19 @@ impl BulkAccount {
         let (flag_col, flag_join) = if has(present, FINDINGS) {
             ctes.push(
                 "flagged AS (SELECT CAST(entity_id AS BIGINT) AS msisdn, max(score) AS number_score, \
-                 min(detector) AS by_detector FROM findings WHERE entity_type = 'msisdn' GROUP BY entity_id)"
+                 min(detector) AS by_detector, \
+                 min(CASE WHEN detector = 'core_interception' THEN 1 ELSE 0 END) AS victim_only \
+                 FROM findings WHERE entity_type = 'msisdn' GROUP BY entity_id)"
                     .into(),
             );
             (
-                "f.number_score, f.by_detector",
+                "f.number_score, f.by_detector, f.victim_only",
                 "LEFT JOIN flagged f ON f.msisdn = reg.msisdn",
             )
         } else {
             (
-                "CAST(NULL AS DOUBLE) AS number_score, CAST(NULL AS VARCHAR) AS by_detector",
+                "CAST(NULL AS DOUBLE) AS number_score, CAST(NULL AS VARCHAR) AS by_detector, \
+                 CAST(NULL AS BIGINT) AS victim_only",
                 "",
             )
         };
@@ -237,24 +245,28 @@ impl BulkAccount {
 
     fn score(&self, sig: &Signals) -> f64 {
         let s = &self.settings;
-        // The holder's own sign-up: his number's flag says what was done to him.
-        let holders = sig.own_handset || sig.code_home;
+        // A victim's own sign-up: his number's flag says what was done to him. On his
+        // handset wherever he is; with the code his handset received only away from the
+        // gang's addresses, since some of the codes of the gang's own sign-ups with his
+        // number slip through to him when the diversion misses one.
+        let holders = sig.victim && (sig.own_handset || (sig.code_home && !sig.gang));
+        let flag = s.flagged_weight
+            * sig.flagged
+            * if sig.own_handset || holders {
+                s.own_handset_factor
+            } else {
+                1.0
+            };
         let own = super::noisy_or(&[
             (sig.burst, s.burst_weight),
             (sig.block, s.block_weight),
             (sig.luhn_bad, s.luhn_weight),
             (sig.offnet, s.offnet_weight),
             (sig.shared, s.shared_weight),
-            (!holders, s.flagged_weight * sig.flagged),
+            (!holders, flag),
             (sig.gang && sig.silent, s.silent_weight),
         ]);
-        let association = super::noisy_or(&[
-            (
-                holders,
-                s.flagged_weight * sig.flagged * s.own_handset_factor,
-            ),
-            (sig.gang, s.gang_weight),
-        ]);
+        let association = super::noisy_or(&[(holders, flag), (sig.gang, s.gang_weight)]);
         if own > 0.0 {
             super::noisy_or(&[(true, own), (true, association)])
         } else {
@@ -262,8 +274,9 @@ impl BulkAccount {
         }
     }
 
-    /// Of the sign-ups with a flagged number not made on its own handset (a platform's
-    /// device id is no IMEI), those whose verification code the network delivered to
+    /// Of the sign-ups with a victim's number (flagged by `core_interception` alone) not
+    /// made on its own handset (a platform's device id is no IMEI), those whose
+    /// verification code the network delivered to
     /// the number's handset, and none elsewhere, within `code_window_s`: the holder
     /// signed up himself. Asked only for those few sign-ups.
     async fn codes_home(
@@ -281,6 +294,7 @@ impl BulkAccount {
             let c = Columns::new(b);
             for row in 0..b.num_rows() {
                 if c.float("number_score", row)?.unwrap_or(0.0) > 0.0
+                    && c.int("victim_only", row)? == Some(1)
                     && c.int("own_handset", row)? != Some(1)
                     && let (Some(m), Some(t)) = (c.int("msisdn", row)?, c.int("t", row)?)
                 {
@@ -371,6 +385,7 @@ impl Detector for BulkAccount {
                         (Some(m), Some(t)) => home.contains(&(m, t)),
                         _ => false,
                     },
+                    victim: c.int("victim_only", row)? == Some(1),
                     gang: false,
                     silent: false,
                 })
@@ -444,7 +459,7 @@ impl Detector for BulkAccount {
                             "its number {msisdn} was flagged by {d} (score {number_score:.2}){}",
                             if sig.own_handset {
                                 ", but it signed up on the number's own handset"
-                            } else if sig.code_home {
+                            } else if sig.victim && sig.code_home {
                                 ", but its verification code reached the number's own handset"
                             } else {
                                 ""
@@ -557,6 +572,7 @@ mod tests {
         let victim = Signals {
             flagged: 0.97,
             own_handset: true,
+            victim: true,
             ..Signals::default()
         };
         assert!((0.2..0.5).contains(&d.score(&victim)));
@@ -568,20 +584,39 @@ mod tests {
             ..victim
         };
         assert!((0.2..0.5).contains(&d.score(&victim_at_home)));
-        // On a tablet whose platform id is no IMEI, with the code his phone received.
+        // On a tablet whose platform id is no IMEI, with the code his phone received,
+        // behind the mobile network's NAT.
         let tablet = Signals {
             own_handset: false,
             code_home: true,
-            ..victim_at_home
+            ..victim
         };
         assert!((0.2..0.5).contains(&d.score(&tablet)));
+        // The same at the gang's address: a code of the gang's sign-up with his number
+        // that slipped through to his handset.
+        let slipped = Signals {
+            gang: true,
+            ..tablet
+        };
+        assert!(d.score(&slipped) >= 0.5);
         // The gang with his number: the code went elsewhere, the device is theirs.
         let gang_with_his_number = Signals {
             flagged: 0.97,
             gang: true,
+            victim: true,
             ..Signals::default()
         };
         assert!(d.score(&gang_with_his_number) >= 0.5);
+        // A modem pool's SIM gets its codes over the radio too, in the pool's modem:
+        // its number is flagged as a sink, and the sign-up stays the gang's.
+        let pool_sim = Signals {
+            flagged: 0.87,
+            code_home: true,
+            own_handset: true,
+            gang: true,
+            ..Signals::default()
+        };
+        assert!(d.score(&pool_sim) >= 0.5);
         let offnet = Signals {
             offnet: true,
             ..household
