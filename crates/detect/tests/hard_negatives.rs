@@ -33,6 +33,8 @@ struct World {
     calls: String,
     attach: String,
     registrations: String,
+    /// The asset inventory, when a test gives one.
+    assets: String,
     clock: u32,
 }
 
@@ -45,6 +47,7 @@ impl World {
             calls: "ts,direction,msisdn,peer,duration_s,cell_id\n".into(),
             attach: "ts,imsi,msisdn,imei,cell_id\n".into(),
             registrations: "ts,platform,account_id,msisdn,device_id,ip\n".into(),
+            assets: String::new(),
             clock: 0,
         }
     }
@@ -153,18 +156,17 @@ impl World {
     }
 
     fn run(&self) -> Vec<Alert> {
-        common::scan_files(
-            self.name,
-            &[
-                ("subscribers.csv", &self.subscribers),
-                ("sms.csv", &self.sms),
-                ("calls.csv", &self.calls),
-                ("attach.csv", &self.attach),
-                ("registrations.csv", &self.registrations),
-            ],
-            2,
-        )
-        .alerts
+        let mut files = vec![
+            ("subscribers.csv", self.subscribers.as_str()),
+            ("sms.csv", &self.sms),
+            ("calls.csv", &self.calls),
+            ("attach.csv", &self.attach),
+            ("registrations.csv", &self.registrations),
+        ];
+        if !self.assets.is_empty() {
+            files.push(("assets.csv", &self.assets));
+        }
+        common::scan_files(self.name, &files, 2).alerts
     }
 }
 
@@ -331,8 +333,10 @@ fn phone_switcher_and_campus_sign_ups_are_not_tampering_or_bulk() {
 #[test]
 fn a_live_victims_own_sign_ups_are_not_bulk() {
     let mut w = World::new("victim");
+    // The inventory lists the SMSC, not the node that takes the codes.
+    w.assets = "ip,hostname,owner,role,network\n10.1.2.5,smsc-01,ops,smsc,signalling\n".into();
     w.background();
-    let sinks = w.leaked_run(12);
+    let sinks = w.leaked_run(30);
     let (v, imsi) = (8613388880001u64, 460_110_000_800_001u64);
     let phone = imei(PHONE_TAC, 8001);
     w.person(v, imsi, &phone, "hvictim");
