@@ -472,13 +472,7 @@ pub fn register_columns(
         Arc::clone(&schema),
         columns.into_iter().map(|(_, a)| a).collect(),
     )?;
-    if batch.num_rows() == 0 {
-        // No findings yet, an empty frontier: joins with it fold away (see register_empty).
-        ctx.deregister_table(name)?;
-        return duanka_query::register_empty(ctx, name, &schema);
-    }
-    duanka_query::register_batches(ctx, name, schema, vec![vec![batch]])?;
-    Ok(())
+    duanka_query::register_result(ctx, name, schema, vec![vec![batch]])
 }
 
 /// Runs `sql` over the session, then drops the session tables `scratch` (which the

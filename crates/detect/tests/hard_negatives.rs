@@ -117,13 +117,14 @@ impl World {
 
     /// A background of ordinary people in block 1331111 (the operator's baseline).
     fn background(&mut self) {
-        for i in 0..60u64 {
-            self.person(
-                8613311110000 + i,
-                460_110_000_000_000 + i,
-                &imei(PHONE_TAC, i),
-                &format!("h{i}"),
-            );
+        self.people(8613311110000, 460_110_000_000_000, PHONE_TAC, 60, "h");
+    }
+
+    /// `n` ordinary people from number `first` and IMSI `imsi` on, each with a phone of
+    /// model `tac`, holders `{holder}0`, `{holder}1`, ...
+    fn people(&mut self, first: u64, imsi: u64, tac: u64, n: u64, holder: &str) {
+        for i in 0..n {
+            self.person(first + i, imsi + i, &imei(tac, i), &format!("{holder}{i}"));
         }
     }
 
@@ -388,14 +389,7 @@ fn handsets_of_a_model_the_tac_table_lacks_are_not_tampering() {
     let mut w = World::new("newmodel");
     w.background();
     let sinks = w.leaked_run(12);
-    for i in 0..20u64 {
-        w.person(
-            8613377770000 + i,
-            460_110_000_700_000 + i,
-            &imei(NEW_TAC, i),
-            &format!("n{i}"),
-        );
-    }
+    w.people(8613377770000, 460_110_000_700_000, NEW_TAC, 20, "n");
     let (m, imsi) = (8613377770000u64, 460_110_000_700_000u64);
     let (second, third) = (imei(NEW_TAC, 501), imei(NEW_TAC, 502));
     w.attach(imsi, m, &second, "GZ-7");

@@ -460,7 +460,7 @@ async fn figures_for(
     )]));
     let col: ArrayRef = Arc::new(Int64Array::from_iter_values(flagged));
     let flagged = RecordBatch::try_new(Arc::clone(&schema), vec![col])?;
-    duanka_query::register_batches(ctx, FLAGGED_TABLE, schema, vec![vec![flagged]])?;
+    duanka_query::register_result(ctx, FLAGGED_TABLE, schema, vec![vec![flagged]])?;
     let mut not_drawn = Vec::new();
     let otp_services = shown_or_reason(
         otp_services(ctx).await,

@@ -192,12 +192,7 @@ pub async fn materialise(
         let plan = df.create_physical_plan().await?;
         let schema = plan.schema();
         let parts = datafusion::physical_plan::collect_partitioned(plan, ctx.task_ctx()).await?;
-        ctx.deregister_table(name)?;
-        if parts.iter().flatten().all(|b| b.num_rows() == 0) {
-            return register_empty(ctx, name, &schema);
-        }
-        ctx.register_table(name, Arc::new(MemTable::try_new(schema, parts)?))?;
-        return Ok(());
+        return register_result(ctx, name, schema, parts);
     };
     let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
     let path = scratch.table_dir(name)?.join("part-00000.parquet");
@@ -216,6 +211,23 @@ pub async fn materialise(
         return register_empty(ctx, name, &schema);
     }
     ctx.register_table(name, Arc::new(listing_table(&[path], schema, Vec::new())?))?;
+    Ok(())
+}
+
+/// Registers a result a plan computed for the next ones (findings, a frontier, a
+/// report's list) as the table `name`, replacing any table of that name: as
+/// [`register_batches`] does, or, when it holds no row, as [`register_empty`] does.
+pub fn register_result(
+    ctx: &SessionContext,
+    name: &str,
+    schema: SchemaRef,
+    parts: Vec<Vec<RecordBatch>>,
+) -> Result<(), DataFusionError> {
+    if parts.iter().flatten().all(|b| b.num_rows() == 0) {
+        ctx.deregister_table(name)?;
+        return register_empty(ctx, name, &schema);
+    }
+    register_batches(ctx, name, schema, parts)?;
     Ok(())
 }
 

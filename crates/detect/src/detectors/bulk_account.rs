@@ -276,9 +276,9 @@ impl BulkAccount {
 
     /// Of the sign-ups with a victim's number (flagged by `core_interception` alone) not
     /// made on its own handset (a platform's device id is no IMEI), those whose
-    /// verification code the network delivered to
-    /// the number's handset, and none elsewhere, within `code_window_s`: the holder
-    /// signed up himself. Asked only for those few sign-ups.
+    /// verification code the network delivered to the number's handset, and none
+    /// elsewhere, within `code_window_s`: the holder signed up himself. Asked only for
+    /// those few sign-ups.
     async fn codes_home(
         &self,
         ctx: &SessionContext,
@@ -329,12 +329,7 @@ impl BulkAccount {
              AND sum(CASE WHEN o.node IS NULL OR lower(o.node) <> 'radio' THEN 1 ELSE 0 END) = 0",
             otp = crate::sql::OTP_TABLE
         );
-        let ran = match ctx.sql(&sql).await {
-            Ok(df) => df.collect().await,
-            Err(e) => Err(e),
-        };
-        ctx.deregister_table("flagged_signups")?;
-        for b in ran? {
+        for b in crate::sql::collect_then_drop(ctx, &sql, &["flagged_signups"]).await? {
             let c = Columns::new(&b);
             for row in 0..b.num_rows() {
                 if let (Some(m), Some(t)) = (c.int("msisdn", row)?, c.int("t", row)?) {
@@ -459,7 +454,7 @@ impl Detector for BulkAccount {
                             "its number {msisdn} was flagged by {d} (score {number_score:.2}){}",
                             if sig.own_handset {
                                 ", but it signed up on the number's own handset"
-                            } else if sig.victim && sig.code_home {
+                            } else if sig.code_home {
                                 ", but its verification code reached the number's own handset"
                             } else {
                                 ""
