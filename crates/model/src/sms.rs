@@ -102,6 +102,18 @@ const KEYWORDS: &[Keyword] = &[
     kw("contraseña", WEAK, false),
     kw("clave", WEAK, true),
     kw("şifre", WEAK, false),
+    // German compounds on "-code" and "-kennwort", Finnish "-koodi", transliterated
+    // Russian and Latvian.
+    kw("aktivierungscode", STRONG, false),
+    kw("bestätigungscode", STRONG, false),
+    kw("einmalkennwort", STRONG, false),
+    kw("einmalcode", STRONG, false),
+    kw("koodi", STRONG, false),
+    kw("parol", STRONG, true),
+    kw("kods", WEAK + 8, true),
+    kw("کد تایید", STRONG, false),
+    kw("کد", WEAK, false),
+    kw("パスワード", WEAK, false),
     kw("doğrulama", STRONG, false),
     // ASCII-only case folding leaves Cyrillic as written: both spellings are listed.
     kw("код", STRONG, false),
@@ -503,8 +515,9 @@ fn code_prefix(p: &[u8]) -> bool {
 
 fn context_says_not_code(text: &str, start: usize, end: usize) -> bool {
     // "Identifier Code: 42478", "Ref:8841": the label's colon does not hide the label.
-    let before = text[..start]
-        .trim_end()
+    let raw_before = text[..start].trim_end();
+    let labelled = raw_before.ends_with([':', '：', '=']);
+    let before = raw_before
         .trim_end_matches([':', '：', '='])
         .trim_end()
         .as_bytes();
@@ -513,7 +526,10 @@ fn context_says_not_code(text: &str, start: usize, end: usize) -> bool {
         .iter()
         .any(|w| starts_with_ci(after, w.as_bytes()))
         || NOT_CODE_BEFORE.iter().any(|w| {
-            ends_with_ci(before, w.as_bytes())
+            // "to 85069" names a recipient; "hasło … to: 123456" (Polish "is") labels
+            // the code.
+            !(labelled && *w == "to")
+                && ends_with_ci(before, w.as_bytes())
                 // "to", "box", "card": whole words only ("into LINE", "รหัส", …).
                 && (!w.as_bytes()[0].is_ascii_alphabetic()
                     || !before[..before.len() - w.len()]
@@ -1305,9 +1321,23 @@ mod tests {
         assert_eq!(otp_code("OTP: abc12def sent at 10:30"), None);
     }
 
-    /// "One-time password" and "code" in Hebrew and Italian.
+    /// "One-time password" and "code" in Hebrew and Italian, German compounds, Finnish,
+    /// Persian, Japanese, transliterated Russian, Polish "to:" ("is").
     #[test]
     fn more_languages() {
+        for (text, code) in [
+            ("482913 ist dein Einmalkennwort für Amazon.", "482913"),
+            ("Dein Aktivierungscode lautet 482913.", "482913"),
+            ("Kirjautumisen kertakäyttökoodi on 482913", "482913"),
+            ("کد تایید شما: 482913", "482913"),
+            ("パスワード：482913 ご利用金額：JPY 5,400", "482913"),
+            ("Parol dlya vhoda: 482913.", "482913"),
+            ("Twoje hasło do logowania to: 482913.", "482913"),
+        ] {
+            assert_eq!(otp_code(text), Some(code), "{text}");
+        }
+        // English "to" before a number is still its recipient.
+        assert_eq!(otp_code("Text your code to 85069 now"), None);
         assert_eq!(otp_code("הסיסמה החד פעמית: 123456"), Some("123456"));
         assert_eq!(
             otp_code("Il tuo codice di sicurezza è: 123456"),
