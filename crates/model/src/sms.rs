@@ -528,7 +528,8 @@ fn context_says_not_code(text: &str, start: usize, end: usize) -> bool {
         || NOT_CODE_BEFORE.iter().any(|w| {
             // "to 85069" names a recipient; "hasło … to: 123456" (Polish "is") labels
             // the code.
-            !(labelled && *w == "to")
+            let polish_is = labelled && *w == "to";
+            !polish_is
                 && ends_with_ci(before, w.as_bytes())
                 // "to", "box", "card": whole words only ("into LINE", "รหัส", …).
                 && (!w.as_bytes()[0].is_ascii_alphabetic()
