@@ -42,16 +42,7 @@ impl Net {
             audit: "ts,user,action,object,record_count,src_ip\n".into(),
         };
         // Background: the listed lab's SMPP binds and a few staff at work.
-        for h in 0..24 {
-            n.flow(
-                h * 3600,
-                h * 3600 + 1500,
-                "10.9.2.9",
-                "10.9.1.5",
-                2775,
-                900_000,
-            );
-        }
+        n.hourly((0, 1500), "10.9.2.9", "10.9.1.5", 2775, 900_000);
         n.audit.push_str(&common::staff_audit(50, 500, 100));
         n
     }
@@ -59,6 +50,13 @@ impl Net {
     fn flow(&mut self, t0: i64, t1: i64, src: &str, dst: &str, port: u32, bytes: u64) {
         self.flows
             .push_str(&common::flow_line(t0, t1, src, dst, port, bytes));
+    }
+
+    /// One session an hour all day: from `from` to `to` seconds past each hour.
+    fn hourly(&mut self, (from, to): (i64, i64), src: &str, dst: &str, port: u32, bytes: u64) {
+        for h in 0..24 {
+            self.flow(h * 3600 + from, h * 3600 + to, src, dst, port, bytes);
+        }
     }
 
     fn act(&mut self, at: i64, who: &str, action: &str, object: &str, n: i64, src: &str) {
@@ -187,16 +185,7 @@ fn a_bulk_export_alone_is_a_lead_and_off_hours_from_a_created_unknown_host_is_hi
         );
     }
     // The host he created talks to the SMSC and the number-pool database.
-    for h in 0..24 {
-        n.flow(
-            h * 3600,
-            h * 3600 + 3500,
-            "10.9.2.160",
-            "10.9.1.5",
-            2775,
-            60_000,
-        );
-    }
+    n.hourly((0, 3500), "10.9.2.160", "10.9.1.5", 2775, 60_000);
     n.flow(
         3 * 3600,
         3 * 3600 + 600,
@@ -222,16 +211,7 @@ fn a_bulk_export_alone_is_a_lead_and_off_hours_from_a_created_unknown_host_is_hi
 #[test]
 fn the_listed_test_lab_is_not_a_rogue_host_but_the_same_traffic_unlisted_is() {
     let mut n = Net::new("lab");
-    for h in 0..24 {
-        n.flow(
-            h * 3600 + 60,
-            h * 3600 + 1560,
-            "10.9.2.170",
-            "10.9.1.5",
-            2775,
-            900_000,
-        );
-    }
+    n.hourly((60, 1560), "10.9.2.170", "10.9.1.5", 2775, 900_000);
     let alerts = n.run();
     assert_eq!(score(&alerts, "rogue_host", "10.9.2.9"), 0.0);
     assert!(
@@ -251,24 +231,8 @@ fn a_standby_node_in_a_declared_range_is_a_lead_and_an_smpp_bind_is_a_finding() 
 10.9.1.0/24,,,,signalling
 ";
     let mut n = Net::new("standby");
-    for h in 0..24 {
-        n.flow(
-            h * 3600 + 5,
-            h * 3600 + 3500,
-            "10.9.1.77",
-            "10.9.1.5",
-            7000,
-            5_000_000,
-        );
-        n.flow(
-            h * 3600 + 60,
-            h * 3600 + 1560,
-            "10.9.1.78",
-            "10.9.1.5",
-            2775,
-            900_000,
-        );
-    }
+    n.hourly((5, 3500), "10.9.1.77", "10.9.1.5", 7000, 5_000_000);
+    n.hourly((60, 1560), "10.9.1.78", "10.9.1.5", 2775, 900_000);
     let alerts = n.run_with_assets(assets);
     let standby = score(&alerts, "rogue_host", "10.9.1.77");
     assert!((0.2..0.5).contains(&standby), "{alerts:#?}");
@@ -281,25 +245,9 @@ fn a_standby_node_in_a_declared_range_is_a_lead_and_an_smpp_bind_is_a_finding() 
 #[test]
 fn an_unlisted_host_in_a_public_network_of_the_operator_is_a_candidate_too() {
     let mut n = Net::new("public");
-    for h in 0..24 {
-        n.flow(
-            h * 3600 + 60,
-            h * 3600 + 1560,
-            "58.60.7.7",
-            "10.9.1.5",
-            2775,
-            900_000,
-        );
-        // An outside address talking to the same SMSC is not the operator's host.
-        n.flow(
-            h * 3600 + 90,
-            h * 3600 + 1590,
-            "100.20.7.7",
-            "10.9.1.5",
-            2775,
-            900_000,
-        );
-    }
+    n.hourly((60, 1560), "58.60.7.7", "10.9.1.5", 2775, 900_000);
+    // An outside address talking to the same SMSC is not the operator's host.
+    n.hourly((90, 1590), "100.20.7.7", "10.9.1.5", 2775, 900_000);
     let alerts = n.run();
     assert!(
         score(&alerts, "rogue_host", "58.60.7.7") >= 0.5,

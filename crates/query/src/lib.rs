@@ -25,7 +25,7 @@ use datafusion::prelude::{SessionConfig, SessionContext, col};
 use duanka_ingest::{Dataset, SourceFile, Table, TableSpec};
 
 pub use lookup::{LookupFiles, Lookups};
-pub use scratch::{ScratchDir, materialise, register_batches, register_empty, register_result};
+pub use scratch::{ScratchDir, materialise, register_batches, register_result};
 
 /// Session settings: `threads` is both DataFusion's partition count and its parallelism.
 /// Any other DataFusion option can be set from the environment (`DATAFUSION_` and the
